@@ -1,0 +1,84 @@
+# Two commands: `make run` sets everything up and serves the demo; `make test` runs the suite.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 5000
+export FLASK_APP := wsgi
+
+.PHONY: run test lint format messages translations bench reliability browser-deps clean vendor-uswds
+
+# The venv is rebuilt when pyproject.toml changes; stamps record what was installed.
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=python3.11)")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed-runtime: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed-runtime
+	$(BIN)/pip install --quiet -e '.[test]'
+	@touch $@
+
+# Compiled catalogues are build output (not in git): rebuilt when a .po file changes.
+translations: $(VENV)/.installed-runtime
+	@$(BIN)/pybabel compile --quiet --use-fuzzy -d govtech/translations 2>/dev/null || \
+	  $(BIN)/pybabel compile -d govtech/translations
+
+run: $(VENV)/.installed-runtime translations
+	$(BIN)/flask db upgrade
+	$(BIN)/flask seed demo
+	@echo ""
+	@echo "  Govtech Challenge Platform: http://127.0.0.1:$(PORT)"
+	@echo "  Demo logins (password: govtech-demo-2026):"
+	@echo "    admin       admin@example.org"
+	@echo "    agency      agencia@example.org, agencia2@example.org (Buenos Aires)"
+	@echo "                prefeitura@example.org (Recife), ministerio@example.org (Colombia)"
+	@echo "    supplier    startup@example.org, pyme@example.org, turnos@example.org"
+	@echo "    evaluator   evaluador1@example.org ... evaluador4@example.org"
+	@echo ""
+	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+
+test: $(VENV)/.installed-test translations lint
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check govtech tests wsgi.py
+	$(BIN)/ruff format --check govtech tests wsgi.py
+
+format: $(VENV)/.installed-test
+	$(BIN)/ruff format govtech tests wsgi.py
+	$(BIN)/ruff check --fix govtech tests wsgi.py
+
+# Re-extract the strings and merge them into the catalogues (then translate the .po files).
+messages: $(VENV)/.installed-runtime
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o govtech/translations/messages.pot --no-location --sort-output .
+	$(BIN)/pybabel update --quiet -N -i govtech/translations/messages.pot -d govtech/translations --no-location --omit-header
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache
+
+# Refresh the vendored design system from the npm registry (needs npm; not part of `make run`).
+USWDS_VERSION ?= 3.14.0
+USWDS_DEST    ?= govtech/static/vendor/uswds
+vendor-uswds:
+	set -eu; \
+	tmp=$$(mktemp -d); \
+	trap 'rm -rf "$$tmp"' EXIT; \
+	(cd "$$tmp" && npm pack --silent "@uswds/uswds@$(USWDS_VERSION)" >/dev/null); \
+	tar -xzf "$$tmp/uswds-uswds-$(USWDS_VERSION).tgz" -C "$$tmp"; \
+	dist="$$tmp/package/dist"; \
+	rm -rf "$(USWDS_DEST)/css" "$(USWDS_DEST)/js" "$(USWDS_DEST)/fonts" "$(USWDS_DEST)/img"; \
+	mkdir -p "$(USWDS_DEST)/css" "$(USWDS_DEST)/js" "$(USWDS_DEST)/img"; \
+	cp "$$tmp/package/LICENSE.md" "$(USWDS_DEST)/LICENSE.md"; \
+	cp "$$dist/css/uswds.min.css" "$(USWDS_DEST)/css/"; \
+	cp "$$dist/js/uswds.min.js" "$$dist/js/uswds-init.min.js" "$(USWDS_DEST)/js/"; \
+	cp -R "$$dist/img/usa-icons" "$$dist/img/sprite.svg" "$(USWDS_DEST)/img/"; \
+	grep -o 'url([^)]*)' "$(USWDS_DEST)/css/uswds.min.css" \
+	  | sed -e 's/^url(//' -e 's/)$$//' -e "s/[\"']//g" -e 's/[?#].*//' \
+	  | grep '^\.\./' | sed 's#^\.\./##' | sort -u \
+	  | while read -r f; do \
+	      mkdir -p "$(USWDS_DEST)/$$(dirname "$$f")"; \
+	      cp "$$dist/$$f" "$(USWDS_DEST)/$$f"; \
+	    done

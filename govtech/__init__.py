@@ -1,0 +1,188 @@
+"""The govtech challenge platform: agile public procurement of innovation."""
+
+import os
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import Flask, has_request_context, request, session
+from flask_login import current_user
+
+from govtech.config import load_settings
+from govtech.extensions import babel, csrf, db, limiter, login_manager, mail, migrate, talisman
+
+ROOT = Path(__file__).resolve().parent.parent
+
+CONTENT_SECURITY_POLICY = {
+    "default-src": "'self'",
+    "img-src": ["'self'", "data:"],
+    "style-src": "'self'",
+    "script-src": "'self'",
+    "font-src": "'self'",
+    "object-src": "'none'",
+    "base-uri": "'self'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Application factory: settings from the environment, overridden by `config`."""
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("GOVTECH_INSTANCE_PATH", str(ROOT / "instance")),
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+    )
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.from_mapping(load_settings(app.instance_path))
+    app.config["MIGRATIONS_DIR"] = str(ROOT / "migrations")
+    app.config["SEEDS_DIR"] = str(ROOT / "seeds")
+    if config:
+        app.config.from_mapping(config)
+
+    if app.config["TRUSTED_PROXIES"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+
+    from govtech.logging_setup import configure_logging
+
+    configure_logging(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    register_template_helpers(app)
+    return app
+
+
+def select_locale() -> str:
+    """The visitor's chosen language, else their account's, else the browser's best match."""
+    from flask import current_app
+
+    if not has_request_context():  # CLI and background work: the platform's default
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    languages = list(current_app.config["LANGUAGES"])
+    chosen = session.get("language")
+    if chosen in languages:
+        return chosen
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    best = request.accept_languages.best_match(list(_BROWSER_LANGUAGES))
+    return _BROWSER_LANGUAGES.get(best, current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+# Accept-Language tags mapped to the catalogues we ship.
+_BROWSER_LANGUAGES = {"es": "es", "pt-BR": "pt_BR", "pt": "pt_BR", "en": "en"}
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind every extension to the app."""
+    db.init_app(app)
+    _import_models()
+    # Batch mode lets the same migrations alter tables on SQLite.
+    migrate.init_app(
+        app, db, directory=app.config["MIGRATIONS_DIR"], render_as_batch=True, compare_type=True
+    )
+    csrf.init_app(app)
+    mail.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        default_translation_directories=str(ROOT / "govtech" / "translations"),
+    )
+    talisman.init_app(
+        app,
+        force_https=app.config["FORCE_HTTPS"],
+        strict_transport_security=app.config["ENV_NAME"] == "production",
+        session_cookie_secure=app.config["SESSION_COOKIE_SECURE"],
+        content_security_policy=CONTENT_SECURITY_POLICY,
+        frame_options="DENY",
+        referrer_policy="strict-origin-when-cross-origin",
+        permissions_policy={"geolocation": "()", "camera": "()", "microphone": "()"},
+    )
+
+    from govtech.accounts.models import User
+
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+    from flask_babel import lazy_gettext as _l
+
+    login_manager.login_message = _l("Please sign in to see this page.")
+
+    @login_manager.user_loader
+    def load_user(session_id: str):
+        user_id, _, nonce = session_id.partition(":")
+        if not user_id.isdigit():
+            return None
+        user = db.session.get(User, int(user_id))
+        if user is None or not user.active or user.session_nonce != nonce:
+            return None
+        return user
+
+    from govtech.notifications import register_mail_hooks
+
+    register_mail_hooks()
+    _enable_sqlite_foreign_keys(app)
+
+
+def _import_models() -> None:
+    """Import every domain's models so the metadata (and Alembic) sees all tables."""
+    import govtech.accounts.models
+    import govtech.audit.models  # noqa: F401
+
+
+def _enable_sqlite_foreign_keys(app: Flask) -> None:
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        return
+    with app.app_context():
+        engine = db.engine
+
+        @sa.event.listens_for(engine, "connect")
+        def _on_connect(dbapi_connection, _record):
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=10000")
+            cursor.close()
+
+
+def register_blueprints(app: Flask) -> None:
+    """Mount one blueprint per domain."""
+    from govtech import accounts, site
+
+    app.register_blueprint(site.bp)
+    app.register_blueprint(accounts.bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    """Error pages in the layout."""
+    from govtech.site.errors import register_error_handlers
+
+    register_error_handlers(app)
+
+
+def register_commands(app: Flask) -> None:
+    """`flask users ...`, `flask seed ...` and each domain's commands."""
+    from govtech.commands import seed_cli, users_cli
+
+    app.cli.add_command(users_cli)
+    app.cli.add_command(seed_cli)
+
+
+def register_template_helpers(app: Flask) -> None:
+    """Filters and globals the templates use."""
+    from govtech.countries import country_name
+    from govtech.formatting import register_filters
+    from govtech.navigation import main_navigation
+    from govtech.rich_text import render_markdown
+
+    register_filters(app)
+    app.jinja_env.filters["markdown"] = render_markdown
+    app.jinja_env.globals["LANGUAGES"] = app.config["LANGUAGES"]
+    app.jinja_env.globals["main_navigation"] = main_navigation
+    app.jinja_env.globals["country_name"] = country_name

@@ -1,0 +1,279 @@
+"""Rules for accounts: registration, sign-in, password policy and reset, agency verification."""
+
+import datetime as dt
+import secrets
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from werkzeug.security import check_password_hash, generate_password_hash
+from zxcvbn import zxcvbn
+
+from govtech import clock
+from govtech.accounts.models import Agency, GovernmentLevel, Role, SizeBand, Supplier, User
+from govtech.accounts.tax_ids import normalise_tax_id
+from govtech.audit.services import record
+from govtech.extensions import db
+
+MIN_PASSWORD_LENGTH = 10
+MAX_FAILED_LOGINS = 5
+LOCKOUT = dt.timedelta(minutes=15)
+_RESET_SALT = "govtech.password-reset"
+
+
+class AccountError(ValueError):
+    """A rule of the accounts domain refused the request; `field` names the form field."""
+
+    def __init__(self, message, field: str | None = None):
+        super().__init__(str(message))
+        self.message = message
+        self.field = field
+
+
+def normalise_email(email: str) -> str:
+    """Emails compare case-insensitively and without surrounding spaces."""
+    return email.strip().lower()
+
+
+def password_problem(password: str, user_inputs: list[str] | None = None):
+    """Return why a password is too weak, or None when it is acceptable."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return _l("Use at least %(n)s characters.", n=MIN_PASSWORD_LENGTH)
+    if len(password) > 200:
+        return _l("Use at most 200 characters.")
+    # zxcvbn scores against common-password and dictionary lists; 3 = "safely unguessable".
+    if zxcvbn(password[:100], user_inputs=user_inputs or [])["score"] < 3:
+        return _l("This password is too common or easy to guess. Try a longer passphrase.")
+    return None
+
+
+def hash_password(password: str) -> str:
+    """A scrypt hash (Werkzeug's default KDF)."""
+    return generate_password_hash(password, method="scrypt")
+
+
+def email_taken(email: str) -> bool:
+    """True if an account already uses this email."""
+    return (
+        db.session.scalar(sa.select(User.id).where(User.email == normalise_email(email)))
+        is not None
+    )
+
+
+def create_user(
+    *,
+    email: str,
+    password: str,
+    full_name: str,
+    role: Role,
+    agency: Agency | None = None,
+    supplier: Supplier | None = None,
+    locale: str | None = None,
+    actor: User | None = None,
+    check_password: bool = True,
+) -> User:
+    """Create an account after checking the email is free and the password is strong."""
+    email = normalise_email(email)
+    if email_taken(email):
+        raise AccountError(_l("An account with this email already exists."), "email")
+    if check_password:
+        problem = password_problem(password, [email, full_name])
+        if problem:
+            raise AccountError(problem, "password")
+    if role is Role.AGENCY_STAFF and agency is None:
+        raise AccountError(_l("Agency staff must belong to an agency."), "agency")
+    if role is Role.SUPPLIER_MEMBER and supplier is None:
+        raise AccountError(_l("Supplier members must belong to a supplier."), "supplier")
+    user = User(
+        email=email,
+        full_name=full_name.strip(),
+        password_hash=hash_password(password),
+        role=role,
+        agency=agency,
+        supplier=supplier,
+        locale=locale,
+        session_nonce=secrets.token_hex(16),
+    )
+    db.session.add(user)
+    db.session.flush()
+    record(
+        "user.created",
+        user,
+        actor=actor or user,
+        agency_id=agency.id if agency else None,
+        role=role,
+        email=email,
+    )
+    return user
+
+
+def register_supplier(
+    *,
+    legal_name: str,
+    tax_id: str,
+    country: str,
+    size_band: SizeBand,
+    founding_year: int,
+    website: str | None,
+    actor: User | None = None,
+) -> Supplier:
+    """Register a supplier organisation; its tax id must be valid and new in its country."""
+    compact = normalise_tax_id(country, tax_id)
+    exists = db.session.scalar(
+        sa.select(Supplier.id).where(Supplier.country == country, Supplier.tax_id == compact)
+    )
+    if exists:
+        raise AccountError(
+            _l("This organisation is already registered. Ask one of its members to invite you."),
+            "tax_id",
+        )
+    supplier = Supplier(
+        legal_name=legal_name.strip(),
+        tax_id=compact,
+        country=country,
+        size_band=size_band,
+        founding_year=founding_year,
+        website=website or None,
+    )
+    db.session.add(supplier)
+    db.session.flush()
+    record("supplier.registered", supplier, actor=actor, country=country, tax_id=compact)
+    return supplier
+
+
+def register_agency(
+    *,
+    name: str,
+    code: str,
+    country: str,
+    level: GovernmentLevel,
+    time_zone: str,
+    locale: str = "es",
+    website: str | None = None,
+    actor: User | None = None,
+) -> Agency:
+    """Register a public agency, unverified until a platform admin checks it."""
+    code = code.strip().upper()
+    if db.session.scalar(sa.select(Agency.id).where(Agency.code == code)):
+        raise AccountError(_l("This agency code is already in use."), "code")
+    agency = Agency(
+        name=name.strip(),
+        code=code,
+        country=country,
+        level=level,
+        time_zone=time_zone,
+        locale=locale,
+        website=website or None,
+    )
+    db.session.add(agency)
+    db.session.flush()
+    record("agency.registered", agency, actor=actor, agency_id=agency.id, code=code)
+    return agency
+
+
+def sign_up(*, email: str, password: str, full_name: str, organisation, locale: str | None):
+    """Register a person with the organisation they represent (a registered supplier or agency).
+
+    `organisation` is a callable that registers the organisation; it runs only after the
+    email and password pass, so a refused sign-up leaves nothing behind.
+    """
+    if email_taken(email):
+        raise AccountError(_l("An account with this email already exists."), "email")
+    problem = password_problem(password, [normalise_email(email), full_name])
+    if problem:
+        raise AccountError(problem, "password")
+    org = organisation()
+    is_supplier = isinstance(org, Supplier)
+    return create_user(
+        email=email,
+        password=password,
+        full_name=full_name,
+        role=Role.SUPPLIER_MEMBER if is_supplier else Role.AGENCY_STAFF,
+        supplier=org if is_supplier else None,
+        agency=None if is_supplier else org,
+        locale=locale,
+        check_password=False,
+    )
+
+
+def verify_agency(agency: Agency, admin: User) -> None:
+    """Mark an agency as verified so its staff can publish challenges."""
+    if not admin.is_admin:
+        raise AccountError(_l("Only a platform administrator can verify agencies."))
+    if agency.is_verified:
+        raise AccountError(_l("This agency is already verified."))
+    agency.verified_at = clock.now()
+    agency.verified_by_id = admin.id
+    db.session.flush()
+    record("agency.verified", agency, actor=admin, agency_id=agency.id, to="verified")
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """Return the user when the credentials match and the account is not locked.
+
+    Failures count towards a temporary lockout; the caller shows one generic message
+    whatever the reason, so the response never tells whether the email exists.
+    """
+    user = db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
+    now = clock.now()
+    if user is None:
+        # Same work as a real check, so timing does not reveal unknown emails.
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    if user.locked_until and user.locked_until > now:
+        return None
+    if not user.active or not check_password_hash(user.password_hash, password):
+        user.failed_logins += 1
+        if user.failed_logins >= MAX_FAILED_LOGINS:
+            user.locked_until = now + LOCKOUT
+            user.failed_logins = 0
+            record("user.locked", user, actor=user, until=user.locked_until)
+        db.session.flush()
+        return None
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = now
+    db.session.flush()
+    return user
+
+
+_DUMMY_HASH = generate_password_hash("not-a-real-password-0", method="scrypt")
+
+
+def _reset_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_RESET_SALT)
+
+
+def password_reset_token(user: User) -> str:
+    """A signed token bound to the current password hash, so it works once."""
+    return _reset_serializer().dumps({"uid": user.id, "pw": user.password_hash[-16:]})
+
+
+def user_for_reset_token(token: str) -> User | None:
+    """The user a valid, unexpired, unused reset token belongs to, or None."""
+    try:
+        data = _reset_serializer().loads(
+            token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"]
+        )
+    except (BadSignature, SignatureExpired):
+        return None
+    if not isinstance(data, dict):
+        return None
+    user = db.session.get(User, data.get("uid"))
+    if user is None or user.password_hash[-16:] != data.get("pw"):
+        return None
+    return user
+
+
+def set_password(user: User, password: str) -> None:
+    """Change a password after the policy check; signs the user out of other sessions."""
+    problem = password_problem(password, [user.email, user.full_name])
+    if problem:
+        raise AccountError(problem, "password")
+    user.password_hash = hash_password(password)
+    user.session_nonce = secrets.token_hex(16)
+    user.failed_logins = 0
+    user.locked_until = None
+    db.session.flush()
+    record("user.password_changed", user, actor=user)

@@ -1,0 +1,233 @@
+"""Sign-in, registration, password reset and agency verification."""
+
+import sqlalchemy as sa
+from flask import flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from govtech.accounts import bp
+from govtech.accounts.forms import (
+    ConfirmForm,
+    LoginForm,
+    PasswordResetForm,
+    PasswordResetRequestForm,
+    RegistrationForm,
+)
+from govtech.accounts.models import Agency, GovernmentLevel, Role, SizeBand, User
+from govtech.accounts.services import (
+    AccountError,
+    authenticate,
+    normalise_email,
+    password_reset_token,
+    register_agency,
+    register_supplier,
+    set_password,
+    sign_up,
+    user_for_reset_token,
+    verify_agency,
+)
+from govtech.audit.services import record
+from govtech.extensions import db, limiter
+from govtech.navigation import safe_next
+from govtech.notifications import notify
+from govtech.permissions import public, roles, signed_in
+
+AUTH_LIMIT = "10 per minute; 50 per hour"
+
+
+def _start_session(user: User) -> None:
+    """Sign the user in with a fresh session (prevents session fixation)."""
+    language = session.get("language")
+    session.clear()
+    if language:
+        session["language"] = language
+    login_user(user)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(AUTH_LIMIT, methods=["POST"])
+@public
+def login():
+    """Sign in with email and password."""
+    if current_user.is_authenticated:
+        return redirect(url_for("site.dashboard"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = authenticate(form.email.data, form.password.data)
+        if user is None:
+            db.session.commit()  # keep the failed-attempt count
+            form.password.errors.append(
+                _("Email or password is incorrect, or the account is temporarily locked.")
+            )
+        else:
+            record("user.signed_in", user, actor=user)
+            db.session.commit()
+            _start_session(user)
+            return redirect(safe_next(request.args.get("next")))
+    return render_template("accounts/login.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/logout", methods=["POST"])
+@signed_in
+def logout():
+    """Sign out."""
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        logout_user()
+        session.clear()
+        flash(_("You have signed out."), "info")
+    return redirect(url_for("site.home"))
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(AUTH_LIMIT, methods=["POST"])
+@public
+def register():
+    """Create an account with the organisation it represents."""
+    if current_user.is_authenticated:
+        return redirect(url_for("site.dashboard"))
+    form = RegistrationForm()
+    if form.validate_on_submit():
+        if form.account_type.data == "supplier":
+
+            def organisation():
+                return register_supplier(
+                    legal_name=form.legal_name.data,
+                    tax_id=form.tax_id.data,
+                    country=form.supplier_country.data,
+                    size_band=SizeBand(form.size_band.data),
+                    founding_year=form.founding_year.data,
+                    website=form.website.data,
+                )
+        else:
+
+            def organisation():
+                return register_agency(
+                    name=form.agency_name.data,
+                    code=form.agency_code.data,
+                    country=form.agency_country.data,
+                    level=GovernmentLevel(form.level.data),
+                    time_zone=form.time_zone.data,
+                    locale=session.get("language") or "es",
+                )
+
+        try:
+            user = sign_up(
+                email=form.email.data,
+                password=form.password.data,
+                full_name=form.full_name.data,
+                organisation=organisation,
+                locale=session.get("language"),
+            )
+        except AccountError as error:
+            db.session.rollback()
+            _field_error(form, error)
+        else:
+            db.session.commit()
+            _start_session(user)
+            if user.is_agency_staff:
+                flash(
+                    _(
+                        "Welcome. A platform administrator will verify your agency before "
+                        "you can publish challenges."
+                    ),
+                    "info",
+                )
+            else:
+                flash(
+                    _("Welcome. Your organisation's profile is ready for your first bid."),
+                    "success",
+                )
+            return redirect(url_for("site.dashboard"))
+    return render_template("accounts/register.html", form=form), 400 if form.errors else 200
+
+
+def _field_error(form: RegistrationForm, error: AccountError) -> None:
+    mapping = {"code": form.agency_code, "tax_id": form.tax_id}
+    field = mapping.get(error.field) or getattr(form, error.field or "", None) or form.email
+    field.errors = [*field.errors, error.message]
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit("5 per minute; 20 per hour", methods=["POST"])
+@public
+def forgot_password():
+    """Ask for a password reset link by email."""
+    form = PasswordResetRequestForm()
+    if form.validate_on_submit():
+        user = db.session.scalar(
+            sa.select(User).where(User.email == normalise_email(form.email.data))
+        )
+        if user is not None and user.active:
+            notify(
+                user.email,
+                "password_reset",
+                locale=user.locale,
+                user=user,
+                url=url_for(
+                    "accounts.reset_password", token=password_reset_token(user), _external=True
+                ),
+            )
+            record("user.password_reset_requested", user, actor=user)
+            db.session.commit()
+        # The same answer either way: never reveal whether an account exists.
+        flash(
+            _(
+                "If an account exists for that email, we have sent a link to reset the "
+                "password. It is valid for one hour."
+            ),
+            "info",
+        )
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/forgot_password.html", form=form)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@limiter.limit(AUTH_LIMIT, methods=["POST"])
+@public
+def reset_password(token: str):
+    """Choose a new password with a valid reset link."""
+    user = user_for_reset_token(token)
+    if user is None:
+        flash(_("This reset link is invalid or has expired. Ask for a new one."), "error")
+        return redirect(url_for("accounts.forgot_password"))
+    form = PasswordResetForm()
+    if form.validate_on_submit():
+        try:
+            set_password(user, form.password.data)
+        except AccountError as error:
+            db.session.rollback()
+            form.password.errors.append(error.message)
+        else:
+            db.session.commit()
+            flash(_("Your password has been changed. You can sign in now."), "success")
+            return redirect(url_for("accounts.login"))
+    return render_template("accounts/reset_password.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/agencies")
+@roles(Role.ADMIN)
+def agencies():
+    """Admin: the agencies, unverified first."""
+    rows = db.session.scalars(
+        sa.select(Agency).order_by(Agency.verified_at.is_not(None), Agency.created_at.desc())
+    ).all()
+    return render_template("accounts/agencies.html", agencies=rows, form=ConfirmForm())
+
+
+@bp.route("/agencies/<int:agency_id>/verify", methods=["POST"])
+@roles(Role.ADMIN)
+def verify(agency_id: int):
+    """Admin: verify an agency so its staff may publish."""
+    agency = db.get_or_404(Agency, agency_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            verify_agency(agency, current_user)
+        except AccountError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(_("%(agency)s is now verified.", agency=agency.name), "success")
+    return redirect(url_for("accounts.agencies"))

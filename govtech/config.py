@@ -1,0 +1,88 @@
+"""Settings read from environment variables, with safe defaults for development."""
+
+import os
+import secrets
+from pathlib import Path
+
+
+class ConfigurationError(RuntimeError):
+    """Raised when a production setting is missing or unsafe."""
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _instance_secret_key(instance_path: str) -> str:
+    """Read the development secret key from the instance folder, creating it once."""
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def database_url(instance_path: str) -> str:
+    """The SQLAlchemy URL: DATABASE_URL, or an SQLite file in the instance folder."""
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        return f"sqlite:///{Path(instance_path) / 'govtech.sqlite'}"
+    # Hosting providers hand out postgres:// URLs; psycopg 3 needs its own driver name.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def load_settings(instance_path: str) -> dict:
+    """Build the configuration mapping from the environment."""
+    production = os.environ.get("GOVTECH_ENV", "development") == "production"
+    secret_key = os.environ.get("SECRET_KEY")
+    if production and not secret_key:
+        raise ConfigurationError("SECRET_KEY must be set when GOVTECH_ENV=production.")
+    if production and len(secret_key) < 32:
+        raise ConfigurationError("SECRET_KEY must be at least 32 characters in production.")
+    if not secret_key:
+        secret_key = _instance_secret_key(instance_path)
+
+    return {
+        "ENV_NAME": "production" if production else "development",
+        "SECRET_KEY": secret_key,
+        "SQLALCHEMY_DATABASE_URI": database_url(instance_path),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": production,
+        "PREFERRED_URL_SCHEME": "https" if production else "http",
+        # Largest request body: five 10 MB attachments plus form fields.
+        "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", 11 * 1024 * 1024)),
+        "MAX_ATTACHMENT_BYTES": int(os.environ.get("MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024)),
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER", "localhost"),
+        "MAIL_PORT": int(os.environ.get("MAIL_PORT", 25)),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME"),
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD"),
+        "MAIL_USE_TLS": _bool("MAIL_USE_TLS", False),
+        "MAIL_USE_SSL": _bool("MAIL_USE_SSL", False),
+        "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "no-reply@govtech.localhost"),
+        # Without a mail server in development, messages are logged instead of sent.
+        "MAIL_SUPPRESS_SEND": _bool("MAIL_SUPPRESS_SEND", not production),
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "BABEL_DEFAULT_LOCALE": "es",
+        "BABEL_DEFAULT_TIMEZONE": "UTC",
+        "LANGUAGES": {"es": "Español", "pt_BR": "Português", "en": "English"},
+        "PASSWORD_RESET_MAX_AGE": int(os.environ.get("PASSWORD_RESET_MAX_AGE", 3600)),
+        "OCDS_PREFIX": os.environ.get("OCDS_PREFIX", "ocds-govtech"),
+        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL"),
+        "FORCE_HTTPS": production and _bool("FORCE_HTTPS", True),
+        "SHOW_DEMO_LOGINS": _bool("SHOW_DEMO_LOGINS", not production),
+        "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", 0)),
+    }

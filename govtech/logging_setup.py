@@ -1,0 +1,45 @@
+"""One JSON line per event on stderr, each carrying the request id."""
+
+import logging
+import sys
+import uuid
+
+from flask import g, has_request_context, request
+from pythonjsonlogger.json import JsonFormatter
+
+
+class RequestContextFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        if has_request_context():
+            record.request_id = getattr(g, "request_id", None)
+            record.path = request.path
+            record.method = request.method
+        return True
+
+
+def configure_logging(app) -> None:
+    """Log to stderr as JSON; tag every request with an id (echoed in X-Request-ID)."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        JsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s", timestamp=True)
+    )
+    handler.addFilter(RequestContextFilter())
+    root = logging.getLogger()
+    if not any(isinstance(h.formatter, JsonFormatter) for h in root.handlers):
+        root.addHandler(handler)
+    root.setLevel(app.config.get("LOG_LEVEL", "INFO"))
+    app.logger.handlers.clear()
+    app.logger.propagate = True
+
+    @app.before_request
+    def _assign_request_id():
+        incoming = request.headers.get("X-Request-ID", "")
+        g.request_id = (
+            incoming if 8 <= len(incoming) <= 64 and incoming.isalnum() else (uuid.uuid4().hex)
+        )
+
+    @app.after_request
+    def _echo_request_id(response):
+        if getattr(g, "request_id", None):
+            response.headers["X-Request-ID"] = g.request_id
+        return response

@@ -1,0 +1,74 @@
+"""Home page, role dashboards, the language switcher and the health check."""
+
+import logging
+
+import sqlalchemy as sa
+from flask import current_app, jsonify, redirect, render_template, request, session, url_for
+from flask_login import current_user
+
+from govtech.accounts.forms import ConfirmForm
+from govtech.accounts.models import Agency, Role
+from govtech.demo import demo_logins
+from govtech.extensions import db
+from govtech.navigation import safe_next
+from govtech.permissions import public, signed_in
+from govtech.site import bp
+from govtech.site.dashboards import dashboard_context
+
+log = logging.getLogger(__name__)
+
+
+@bp.route("/")
+@public
+def home():
+    """The platform in three lines, open challenges, latest awards and the demo logins."""
+    logins = []
+    if current_app.config["SHOW_DEMO_LOGINS"]:
+        logins = demo_logins(current_app.config["SEEDS_DIR"])
+    return render_template("site/home.html", demo_logins=logins, **dashboard_context(None))
+
+
+@bp.route("/dashboard")
+@signed_in
+def dashboard():
+    """The signed-in user's dashboard for their role."""
+    context = dashboard_context(current_user)
+    if current_user.role is Role.ADMIN:
+        context["unverified_agencies"] = db.session.scalars(
+            sa.select(Agency).where(Agency.verified_at.is_(None)).order_by(Agency.created_at)
+        ).all()
+    return render_template("site/dashboard.html", form=ConfirmForm(), **context)
+
+
+@bp.route("/language", methods=["POST"])
+@public
+def set_language():
+    """Remember the visitor's language choice (a form, so it works without JavaScript)."""
+    language = request.form.get("language", "")
+    form = ConfirmForm()
+    if form.validate_on_submit() and language in current_app.config["LANGUAGES"]:
+        session["language"] = language
+        if current_user.is_authenticated and current_user.locale != language:
+            current_user.locale = language
+            db.session.commit()
+    return redirect(safe_next(request.form.get("next"), "site.home"))
+
+
+@bp.route("/healthz")
+@public
+def healthz():
+    """Liveness and database reachability, for load balancers."""
+    try:
+        db.session.execute(sa.text("SELECT 1"))
+    except sa.exc.SQLAlchemyError:
+        log.exception("health check: database unreachable")
+        db.session.rollback()
+        return jsonify(status="error", database="error"), 503
+    return jsonify(status="ok", database="ok")
+
+
+@bp.route("/favicon.ico")
+@public
+def favicon():
+    """Browsers ask for it at the root; serve the platform's icon."""
+    return redirect(url_for("static", filename="img/favicon.svg"), code=301)

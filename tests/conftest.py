@@ -1,0 +1,150 @@
+"""Fixtures: the app on a real database (SQLite file, or PostgreSQL via TEST_DATABASE_URL)."""
+
+import os
+import tempfile
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import upgrade
+
+_INSTANCE = tempfile.mkdtemp(prefix="govtech-test-instance-")
+os.environ["GOVTECH_INSTANCE_PATH"] = _INSTANCE
+os.environ.pop("DATABASE_URL", None)  # never point tests at a configured database by accident
+
+from govtech import create_app  # noqa: E402
+from govtech.extensions import db as _db  # noqa: E402
+from govtech.extensions import mail  # noqa: E402
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+
+
+def _database_url() -> str:
+    if TEST_DATABASE_URL:
+        url = TEST_DATABASE_URL
+        for prefix in ("postgres://", "postgresql://"):
+            if url.startswith(prefix):
+                url = "postgresql+psycopg://" + url[len(prefix) :]
+        return url
+    return f"sqlite:///{os.path.join(_INSTANCE, 'test.sqlite')}"
+
+
+def make_config(**overrides) -> dict:
+    """The test configuration (CSRF and rate limits off unless a test turns them on)."""
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-not-for-production-000000",
+        "SQLALCHEMY_DATABASE_URI": _database_url(),
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        "MAIL_SUPPRESS_SEND": True,
+        "SERVER_NAME": "govtech.test",
+        "SHOW_DEMO_LOGINS": True,
+    }
+    config.update(overrides)
+    return config
+
+
+def _dispose(app) -> None:
+    with app.app_context():
+        _db.session.remove()
+        for engine in _db.engines.values():
+            engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def app():
+    """The app that serves the test clients; the schema is built by the real migrations."""
+    app = create_app(make_config())
+    with app.app_context():
+        if TEST_DATABASE_URL:
+            _db.session.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+            _db.session.commit()
+        else:
+            _db.drop_all()
+        upgrade()
+    yield app
+    _dispose(app)
+
+
+@pytest.fixture(scope="session")
+def data_app(app):
+    """A second app on the same database for the test's own setup and checks.
+
+    Requests then run in their own app context (fresh `g`, fresh session), as they would
+    in production, instead of reusing the test's.
+    """
+    data_app = create_app(make_config())
+    yield data_app
+    _dispose(data_app)
+
+
+@pytest.fixture
+def app_factory():
+    """Build extra apps with config overrides; their connections are closed afterwards."""
+    made = []
+
+    def build(**overrides):
+        made.append(create_app(make_config(**overrides)))
+        return made[-1]
+
+    yield build
+    for extra in made:
+        _dispose(extra)
+
+
+def _wipe(app) -> None:
+    with app.app_context():
+        _db.session.remove()
+        tables = [t.name for t in reversed(_db.metadata.sorted_tables)]
+        with _db.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            else:
+                conn.execute(sa.text("PRAGMA foreign_keys=OFF"))
+                for table in tables:
+                    conn.execute(sa.text(f"DELETE FROM {table}"))  # noqa: S608
+                conn.execute(sa.text("PRAGMA foreign_keys=ON"))
+
+
+@pytest.fixture(autouse=True)
+def clean_database(request):
+    """Each test starts on empty tables."""
+    if "app" not in request.fixturenames:
+        yield
+        return
+    app = request.getfixturevalue("app")
+    _wipe(app)
+    ctx = request.getfixturevalue("data_app").app_context()
+    ctx.push()
+    yield
+    _db.session.remove()
+    ctx.pop()
+
+
+@pytest.fixture
+def db(app):
+    return _db
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def outbox(app):
+    """Emails sent during the test (captured, never delivered)."""
+    with mail.record_messages() as messages:
+        yield messages
+
+
+def login(client, email: str, password: str):
+    """Sign a test client in through the real login form."""
+    response = client.post("/accounts/login", data={"email": email, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return response

@@ -1,0 +1,96 @@
+"""Sign-in, lockout, sign-out and safe redirects."""
+
+import datetime as dt
+
+import time_machine
+
+from govtech import clock
+from tests import factories
+from tests.conftest import login
+
+
+def _member(db, email="ana@example.org"):
+    user = factories.supplier_member(email=email)
+    db.session.commit()
+    return user
+
+
+def test_login_and_logout(client, db):
+    _member(db)
+    response = client.post(
+        "/accounts/login", data={"email": "ANA@example.org ", "password": factories.PASSWORD}
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/dashboard")
+    assert client.get("/dashboard").status_code == 200
+    assert client.get("/accounts/logout").status_code == 405  # sign-out is POST only
+    client.post("/accounts/logout")
+    assert client.get("/dashboard").status_code == 302
+
+
+def test_wrong_password_and_unknown_email_get_the_same_message(client, db):
+    _member(db)
+    wrong = client.post("/accounts/login", data={"email": "ana@example.org", "password": "nope"})
+    unknown = client.post(
+        "/accounts/login", data={"email": "ghost@example.org", "password": "nope"}
+    )
+    assert wrong.status_code == unknown.status_code == 400
+    message = "Email or password is incorrect, or the account is temporarily locked."
+    assert message in wrong.get_data(as_text=True)
+    assert message in unknown.get_data(as_text=True)
+
+
+def test_missing_fields_on_login(client, db):
+    response = client.post("/accounts/login", data={"email": "", "password": ""})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert 'id="email-error-1"' in page
+    assert 'id="password-error-1"' in page
+
+
+def test_lockout_after_repeated_failures_then_expires(client, db):
+    user = _member(db)
+    for _ in range(5):
+        client.post("/accounts/login", data={"email": user.email, "password": "wrong"})
+    locked = client.post(
+        "/accounts/login", data={"email": user.email, "password": factories.PASSWORD}
+    )
+    assert locked.status_code == 400  # right password, but locked: same generic message
+    with time_machine.travel(clock.now() + dt.timedelta(minutes=16), tick=False):
+        assert login(client, user.email, factories.PASSWORD).status_code == 302
+
+
+def test_session_is_rotated_at_login(client, db):
+    user = _member(db)
+    with client.session_transaction() as session:
+        session["planted"] = "by-an-attacker"
+    login(client, user.email, factories.PASSWORD)
+    with client.session_transaction() as session:
+        assert "planted" not in session
+        assert session["_user_id"].startswith(f"{user.id}:")
+
+
+def test_next_redirect_stays_on_site(client, db):
+    user = _member(db)
+    for target in ("https://evil.example.com/", "//evil.example.com", "/\\evil.example.com"):
+        response = client.post(
+            f"/accounts/login?next={target}",
+            data={"email": user.email, "password": factories.PASSWORD},
+        )
+        assert response.headers["Location"].endswith("/dashboard"), target
+        client.post("/accounts/logout")
+    response = client.post(
+        "/accounts/login?next=/accounts/agencies",
+        data={"email": user.email, "password": factories.PASSWORD},
+    )
+    assert response.headers["Location"].endswith("/accounts/agencies")
+
+
+def test_deactivated_user_cannot_sign_in(client, db):
+    user = _member(db)
+    user.active = False
+    db.session.commit()
+    response = client.post(
+        "/accounts/login", data={"email": user.email, "password": factories.PASSWORD}
+    )
+    assert response.status_code == 400

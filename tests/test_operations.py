@@ -1,0 +1,112 @@
+"""Configuration, command-line tools and migrations."""
+
+import os
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from govtech import create_app
+from govtech.accounts.models import Role, User
+from govtech.config import ConfigurationError, load_settings
+from govtech.extensions import db as _db
+
+
+def test_models_and_migrations_agree(app):
+    with _db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        differences = compare_metadata(context, _db.metadata)
+    assert differences == []
+
+
+def test_production_refuses_to_start_without_secret_key(monkeypatch, tmp_path):
+    monkeypatch.setenv("GOVTECH_ENV", "production")
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    with pytest.raises(ConfigurationError):
+        load_settings(str(tmp_path))
+    monkeypatch.setenv("SECRET_KEY", "short")
+    with pytest.raises(ConfigurationError):
+        load_settings(str(tmp_path))
+    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    settings = load_settings(str(tmp_path))
+    assert settings["SESSION_COOKIE_SECURE"] is True
+    assert settings["SHOW_DEMO_LOGINS"] is False
+
+
+def test_development_secret_key_is_generated_once(monkeypatch, tmp_path):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.delenv("GOVTECH_ENV", raising=False)
+    first = load_settings(str(tmp_path))["SECRET_KEY"]
+    second = load_settings(str(tmp_path))["SECRET_KEY"]
+    assert first == second
+    assert len(first) >= 40
+    assert (Path(tmp_path) / "secret_key").stat().st_mode & 0o077 == 0
+    assert "govtech/config.py" not in first
+
+
+def test_database_url_switches_to_postgresql(monkeypatch, tmp_path):
+    monkeypatch.setenv("DATABASE_URL", "postgres://u@db.internal/govtech")
+    url = load_settings(str(tmp_path))["SQLALCHEMY_DATABASE_URI"]
+    assert url == "postgresql+psycopg://u@db.internal/govtech"
+    monkeypatch.delenv("DATABASE_URL")
+    assert load_settings(str(tmp_path))["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///")
+
+
+def test_users_create_command(runner, db):
+    result = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "--email",
+            "Root@Example.org",
+            "--password",
+            "first-admin-passphrase-9",
+            "--role",
+            "admin",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    user = db.session.scalar(sa.select(User))
+    assert user.email == "root@example.org"
+    assert user.role is Role.ADMIN
+    weak = runner.invoke(
+        args=["users", "create", "--email", "b@example.org", "--password", "123", "--role", "admin"]
+    )
+    assert weak.exit_code != 0
+    assert "at least 10 characters" in weak.output
+
+
+def test_seed_demo_is_idempotent(runner, db):
+    def counts():
+        return {
+            table: db.session.scalar(sa.text(f"SELECT count(*) FROM {table}"))  # noqa: S608
+            for table in ("users", "agencies", "suppliers", "audit_entries")
+        }
+
+    assert runner.invoke(args=["seed", "demo"]).exit_code == 0
+    first = counts()
+    assert first["users"] >= 12
+    second_run = runner.invoke(args=["seed", "demo"])
+    assert second_run.exit_code == 0
+    assert "already loaded" in second_run.output
+    assert counts() == first
+
+
+def test_wsgi_module_exposes_app(monkeypatch, tmp_path):
+    monkeypatch.setenv("GOVTECH_INSTANCE_PATH", str(tmp_path))
+    import importlib
+
+    import wsgi
+
+    importlib.reload(wsgi)
+    assert wsgi.app.name == "govtech"
+    assert os.path.exists(tmp_path / "secret_key")
+
+
+def test_app_factory_accepts_overrides():
+    app = create_app(
+        {"TESTING": True, "SECRET_KEY": "k" * 40, "SQLALCHEMY_DATABASE_URI": "sqlite://"}
+    )
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == "sqlite://"
