@@ -134,7 +134,9 @@ def register_extensions(app: Flask) -> None:
 def _import_models() -> None:
     """Import every domain's models so the metadata (and Alembic) sees all tables."""
     import govtech.accounts.models
-    import govtech.audit.models  # noqa: F401
+    import govtech.audit.models
+    import govtech.challenges.models
+    import govtech.files  # noqa: F401
 
 
 def _enable_sqlite_foreign_keys(app: Flask) -> None:
@@ -153,10 +155,13 @@ def _enable_sqlite_foreign_keys(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Mount one blueprint per domain."""
-    from govtech import accounts, site
+    from govtech import accounts, challenges, site
+    from govtech.challenges import dashboard  # noqa: F401  (registers its panels)
 
     app.register_blueprint(site.bp)
     app.register_blueprint(accounts.bp)
+    app.register_blueprint(challenges.bp)
+    app.register_blueprint(challenges.api)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -168,17 +173,23 @@ def register_errorhandlers(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     """`flask users ...`, `flask seed ...` and each domain's commands."""
+    from govtech.challenges.commands import challenges_cli
     from govtech.commands import seed_cli, users_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_cli)
+    app.cli.add_command(challenges_cli)
 
 
 def register_template_helpers(app: Flask) -> None:
     """Filters and globals the templates use."""
+    from flask_babel import format_timedelta
+
+    from govtech import clock
+    from govtech.accounts.models import SIZE_BAND_LABELS, SizeBand
     from govtech.countries import country_name
     from govtech.formatting import register_filters
-    from govtech.navigation import main_navigation
+    from govtech.navigation import main_navigation, public_url
     from govtech.rich_text import render_markdown
 
     register_filters(app)
@@ -186,3 +197,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["LANGUAGES"] = app.config["LANGUAGES"]
     app.jinja_env.globals["main_navigation"] = main_navigation
     app.jinja_env.globals["country_name"] = country_name
+    app.jinja_env.globals["public_url"] = public_url
+    app.jinja_env.globals["format_timedelta"] = format_timedelta
+    app.jinja_env.globals["now"] = clock.now
+    app.jinja_env.globals["size_band_label"] = lambda band: SIZE_BAND_LABELS[SizeBand(band)]

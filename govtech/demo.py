@@ -109,22 +109,16 @@ def load_demo(seeds_dir: str) -> int:
             created += 1
 
     db.session.flush()
-    for loader in _DOMAIN_LOADERS:
+    # Each domain adds its part of the process, in the order of the process.
+    from govtech.challenges.demo import load_demo_challenges
+
+    for loader in (load_demo_challenges,):
         created += loader(data, admin)
     return created
 
 
 def _user_by_email(email: str) -> User | None:
     return db.session.scalar(sa.select(User).where(User.email == email))
-
-
-_DOMAIN_LOADERS: list = []
-
-
-def demo_loader(fn):
-    """Register a domain's demo loader: fn(data, admin) -> number of objects created."""
-    _DOMAIN_LOADERS.append(fn)
-    return fn
 
 
 def demo_logins(seeds_dir: str) -> list[dict]:

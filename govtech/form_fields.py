@@ -1,8 +1,13 @@
 """Form building blocks shared by the domains' forms."""
 
+import datetime as dt
 from collections.abc import Iterable
 
+from wtforms import DateTimeLocalField, SelectMultipleField
 from wtforms.fields.choices import SelectChoice
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from govtech import clock
 
 
 def options(pairs: Iterable[tuple[str, object]], *, blank: bool = False) -> list[SelectChoice]:
@@ -10,3 +15,28 @@ def options(pairs: Iterable[tuple[str, object]], *, blank: bool = False) -> list
     result = [SelectChoice("", "")] if blank else []
     result += [SelectChoice(str(value), label) for value, label in pairs]
     return result
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A multiple choice shown as checkboxes (rendered by the forms macro)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class LocalDateTimeField(DateTimeLocalField):
+    """A date and time typed in a given time zone (the agency's), handled as UTC."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("format", ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"])
+        super().__init__(*args, **kwargs)
+
+    def utc(self, time_zone: str) -> dt.datetime | None:
+        """The entered moment as an aware UTC datetime."""
+        if self.data is None:
+            return None
+        return clock.from_local(self.data, time_zone)
+
+    def show(self, moment: dt.datetime | None, time_zone: str) -> None:
+        """Fill the field with a UTC moment expressed in the zone."""
+        self.data = clock.to_zone(moment, time_zone).replace(tzinfo=None) if moment else None

@@ -34,3 +34,14 @@ def main_navigation() -> list[tuple[str, str]]:
     return [
         (endpoint, label) for endpoint, label in items if endpoint in current_app.view_functions
     ]
+
+
+def public_url(endpoint: str, **values) -> str:
+    """An absolute URL for emails, PDFs and QR codes, also outside a request (CLI)."""
+    from flask import current_app, has_request_context
+
+    base = current_app.config.get("PUBLIC_BASE_URL")
+    if has_request_context() and not base:
+        return url_for(endpoint, _external=True, **values)
+    with current_app.test_request_context(base_url=base or "http://127.0.0.1:5000"):
+        return url_for(endpoint, _external=True, **values)

@@ -1,12 +1,16 @@
 """Test data built through the real services, so tests exercise the same rules as users."""
 
+import datetime as dt
 import itertools
+from decimal import Decimal
 
 import sqlalchemy as sa
 
 from govtech import clock
 from govtech.accounts.models import Agency, GovernmentLevel, Role, SizeBand, Supplier, User
 from govtech.accounts.services import create_user, register_agency, register_supplier
+from govtech.challenges.models import Challenge, ProcedureType, Sector
+from govtech.challenges.services import create_draft, publish_challenge
 from govtech.extensions import db
 
 PASSWORD = "a-long-test-passphrase-42"
@@ -109,3 +113,61 @@ def supplier_member(s: Supplier | None = None, **kw) -> User:
 
 def evaluator(**kw) -> User:
     return user(Role.EVALUATOR, **kw)
+
+
+def pdf_bytes(pages: int = 1, text: str = "") -> bytes:
+    """A small, valid PDF document."""
+    import io
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(width=595, height=842)
+    if text:
+        writer.add_metadata({"/Title": text})
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def challenge_values(**overrides) -> dict:
+    """Valid values for a challenge whose deadlines are in the future."""
+    now = clock.now().replace(microsecond=0)
+    values = {
+        "title": "Reducir la espera para turnos médicos",
+        "problem_statement": "Los vecinos esperan semanas por un turno. " * 3,
+        "current_situation": "Turnos por teléfono.",
+        "expected_results": "- Espera de 19 a 7 días.",
+        "sector": Sector.HEALTH,
+        "country": "CO",
+        "region": "Bogotá",
+        "budget_amount": Decimal("100000.00"),
+        "currency": "COP",
+        "procedure_type": ProcedureType.INNOVATION_CHALLENGE,
+        "eligible_size_bands": ["micro", "small", "medium"],
+        "eligible_countries": [],
+        "min_company_age_years": None,
+        "max_company_age_years": None,
+        "question_deadline": now + dt.timedelta(days=10),
+        "submission_deadline": now + dt.timedelta(days=20),
+        "expected_award_date": now + dt.timedelta(days=40),
+        "pilot_duration_weeks": 12,
+        "contact_name": "Contacto",
+        "contact_email": "contacto@example.org",
+    }
+    values.update(overrides)
+    return values
+
+
+def draft_challenge(staff: User | None = None, **overrides) -> Challenge:
+    staff = staff or agency_staff()
+    return create_draft(staff.agency, staff, challenge_values(**overrides))
+
+
+def published_challenge(staff: User | None = None, **overrides) -> Challenge:
+    staff = staff or agency_staff()
+    challenge = draft_challenge(staff, **overrides)
+    problems = publish_challenge(challenge, staff)
+    assert problems == [], problems
+    return challenge

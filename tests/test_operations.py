@@ -110,3 +110,13 @@ def test_app_factory_accepts_overrides():
         {"TESTING": True, "SECRET_KEY": "k" * 40, "SQLALCHEMY_DATABASE_URI": "sqlite://"}
     )
     assert app.config["SQLALCHEMY_DATABASE_URI"] == "sqlite://"
+
+
+def test_demo_shows_challenges_in_every_state_built_so_far(runner, db):
+    from govtech.challenges.models import Challenge
+
+    assert runner.invoke(args=["seed", "demo"]).exit_code == 0
+    statuses = {s.value for s in db.session.scalars(sa.select(Challenge.status))}
+    assert {"draft", "published", "closed", "in_evaluation", "cancelled"} <= statuses
+    countries = set(db.session.scalars(sa.select(Challenge.country)))
+    assert len(countries) >= 3

@@ -7,7 +7,10 @@ def dashboard_context(user: Any) -> dict[str, Any]:
     """Collect the panels for `user` (None for the public home page)."""
     context: dict[str, Any] = {}
     for provider in _PROVIDERS:
-        context.update(provider(user))
+        extra = provider(user)
+        panels = extra.pop("dashboard_panels", [])
+        context.update(extra)
+        context.setdefault("dashboard_panels", []).extend(panels)
     return context
 
 

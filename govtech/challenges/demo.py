@@ -1,0 +1,96 @@
+"""Demo challenges in every state, from `seeds/demo.json`."""
+
+import datetime as dt
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from govtech import clock
+from govtech.accounts.models import Agency, User
+from govtech.challenges.models import Challenge, ChallengeStatus, ProcedureType, Sector
+from govtech.challenges.services import (
+    answer_question,
+    ask_question,
+    cancel_challenge,
+    close_if_due,
+    create_draft,
+    publish_challenge,
+    start_evaluation,
+)
+from govtech.extensions import db
+
+
+def load_demo_challenges(data: dict, admin: User) -> int:
+    """Create the demo challenges that are missing; return how many were created."""
+    created = 0
+    for spec in data.get("challenges", []):
+        if db.session.scalar(sa.select(Challenge.id).where(Challenge.title == spec["title"])):
+            continue
+        agency = db.session.scalar(sa.select(Agency).where(Agency.code == spec["agency"]))
+        author = db.session.scalar(sa.select(User).where(User.email == spec["author"]))
+        now = clock.now().replace(second=0, microsecond=0)
+        days = spec["days"]
+        challenge = create_draft(
+            agency,
+            author,
+            {
+                "title": spec["title"],
+                "problem_statement": spec["problem_statement"],
+                "current_situation": spec["current_situation"],
+                "expected_results": spec["expected_results"],
+                "sector": Sector(spec["sector"]),
+                "country": spec["country"],
+                "region": spec.get("region"),
+                "budget_amount": Decimal(spec["budget"]),
+                "currency": spec["currency"],
+                "procedure_type": ProcedureType(spec["procedure"]),
+                "eligible_size_bands": spec["size_bands"],
+                "eligible_countries": spec["countries"],
+                "min_company_age_years": spec.get("min_age"),
+                "max_company_age_years": spec.get("max_age"),
+                "question_deadline": now + dt.timedelta(days=days["question"]),
+                "submission_deadline": now + dt.timedelta(days=days["submission"]),
+                "expected_award_date": now + dt.timedelta(days=days["award"]),
+                "pilot_duration_weeks": spec["pilot_weeks"],
+                "contact_name": author.full_name,
+                "contact_email": author.email,
+            },
+        )
+        created += 1
+        if spec["state"] == "draft":
+            continue
+        problems = publish_challenge(challenge, author)
+        if problems:
+            raise RuntimeError(f"demo challenge {spec['key']}: {problems[0].message}")
+        for item in spec.get("questions", []):
+            asker = db.session.scalar(sa.select(User).where(User.email == item["asker"]))
+            question = ask_question(challenge, asker, item["text"])
+            if item.get("answer"):
+                answer_question(question, author, item["answer"])
+        if spec.get("backdate_days"):
+            _backdate(challenge, dt.timedelta(days=spec["backdate_days"]))
+            close_if_due(challenge)
+        if spec["state"] == "in_evaluation":
+            start_evaluation(challenge, author)
+        elif spec["state"] == "cancelled":
+            cancel_challenge(challenge, author, spec["reason"])
+        if challenge.status is not ChallengeStatus(spec["state"]):
+            raise RuntimeError(f"demo challenge {spec['key']} ended as {challenge.status}")
+    return created
+
+
+def _backdate(challenge: Challenge, delta: dt.timedelta) -> None:
+    """Demo only: move a challenge's whole timeline into the past, as if it ran earlier."""
+    for name in (
+        "published_at",
+        "question_deadline",
+        "submission_deadline",
+        "expected_award_date",
+        "created_at",
+    ):
+        setattr(challenge, name, getattr(challenge, name) - delta)
+    for question in challenge.questions:
+        question.asked_at -= delta
+        if question.answered_at:
+            question.answered_at -= delta
+    db.session.flush()
