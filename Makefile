@@ -54,7 +54,7 @@ format: $(VENV)/.installed-test
 # Re-extract the strings and merge them into the catalogues (then translate the .po files).
 messages: $(VENV)/.installed-runtime
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o govtech/translations/messages.pot --no-location --sort-output .
-	$(BIN)/pybabel update --quiet -N -i govtech/translations/messages.pot -d govtech/translations --no-location --omit-header
+	$(BIN)/pybabel update -N -i govtech/translations/messages.pot -d govtech/translations --ignore-obsolete
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache
