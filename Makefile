@@ -28,6 +28,7 @@ translations: $(VENV)/.installed-runtime
 
 run: $(VENV)/.installed-runtime translations
 	$(BIN)/flask db upgrade
+	$(BIN)/flask seed checklist
 	$(BIN)/flask seed demo
 	@echo ""
 	@echo "  Govtech Challenge Platform: http://127.0.0.1:$(PORT)"

@@ -136,6 +136,7 @@ def _import_models() -> None:
     import govtech.accounts.models
     import govtech.audit.models
     import govtech.challenges.models
+    import govtech.evaluation.models
     import govtech.files  # noqa: F401
 
 
@@ -155,13 +156,15 @@ def _enable_sqlite_foreign_keys(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Mount one blueprint per domain."""
-    from govtech import accounts, challenges, site
+    from govtech import accounts, challenges, evaluation, site
     from govtech.challenges import dashboard  # noqa: F401  (registers its panels)
 
     app.register_blueprint(site.bp)
     app.register_blueprint(accounts.bp)
     app.register_blueprint(challenges.bp)
     app.register_blueprint(challenges.api)
+    app.register_blueprint(evaluation.bp)
+    app.register_blueprint(evaluation.api)
 
 
 def register_errorhandlers(app: Flask) -> None:

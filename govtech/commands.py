@@ -52,3 +52,13 @@ def seed_demo_command():
     created = load_demo(current_app.config["SEEDS_DIR"])
     db.session.commit()
     click.echo(f"Demo data: {created} new objects." if created else "Demo data already loaded.")
+
+
+@seed_cli.command("checklist")
+def seed_checklist_command():
+    """Load the 30 recommendations from seeds/checklist.json (idempotent)."""
+    from govtech.evaluation.checklist import load_checklist
+
+    created, updated = load_checklist(current_app.config["SEEDS_DIR"])
+    db.session.commit()
+    click.echo(f"Checklist: {created} created, {updated} updated.")

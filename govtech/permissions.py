@@ -11,7 +11,6 @@ from typing import Any
 from flask import abort
 from flask_login import current_user
 
-from govtech.accounts.models import Role
 from govtech.extensions import login_manager
 
 PUBLIC = "public"
@@ -40,7 +39,7 @@ def signed_in(view: Callable) -> Callable:
     return _mark(wrapper, SIGNED_IN)
 
 
-def roles(*allowed: Role) -> Callable[[Callable], Callable]:
+def roles(*allowed) -> Callable[[Callable], Callable]:
     """Signed-in users with one of these roles; others get 403."""
 
     def decorator(view: Callable) -> Callable:
