@@ -1,6 +1,7 @@
 """The govtech challenge platform: agile public procurement of innovation."""
 
 import os
+from decimal import Decimal
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -138,6 +139,7 @@ def _import_models() -> None:
     import govtech.challenges.models
     import govtech.evaluation.models
     import govtech.files  # noqa: F401
+    import govtech.proposals.models
 
 
 def _enable_sqlite_foreign_keys(app: Flask) -> None:
@@ -156,13 +158,15 @@ def _enable_sqlite_foreign_keys(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Mount one blueprint per domain."""
-    from govtech import accounts, challenges, evaluation, site
-    from govtech.challenges import dashboard  # noqa: F401  (registers its panels)
+    from govtech import accounts, challenges, evaluation, proposals, site
+    from govtech.challenges import dashboard as _challenge_panels  # noqa: F401
+    from govtech.proposals import dashboard as _proposal_panels  # noqa: F401
 
     app.register_blueprint(site.bp)
     app.register_blueprint(accounts.bp)
     app.register_blueprint(challenges.bp)
     app.register_blueprint(challenges.api)
+    app.register_blueprint(proposals.bp)
     app.register_blueprint(evaluation.bp)
     app.register_blueprint(evaluation.api)
 
@@ -191,8 +195,10 @@ def register_template_helpers(app: Flask) -> None:
     from govtech import clock
     from govtech.accounts.models import SIZE_BAND_LABELS, SizeBand
     from govtech.countries import country_name
+    from govtech.form_fields import flat_errors
     from govtech.formatting import register_filters
     from govtech.navigation import main_navigation, public_url
+    from govtech.proposals.presentation import proposal_template_helpers
     from govtech.rich_text import render_markdown
 
     register_filters(app)
@@ -204,3 +210,6 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["format_timedelta"] = format_timedelta
     app.jinja_env.globals["now"] = clock.now
     app.jinja_env.globals["size_band_label"] = lambda band: SIZE_BAND_LABELS[SizeBand(band)]
+    app.jinja_env.globals.update(proposal_template_helpers())
+    app.jinja_env.filters["decimal"] = lambda value: Decimal(str(value))
+    app.jinja_env.globals["flat_errors"] = flat_errors

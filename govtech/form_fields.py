@@ -3,6 +3,7 @@
 import datetime as dt
 from collections.abc import Iterable
 
+from flask_babel.speaklater import LazyString
 from wtforms import DateTimeLocalField, SelectMultipleField
 from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -40,3 +41,30 @@ class LocalDateTimeField(DateTimeLocalField):
     def show(self, moment: dt.datetime | None, time_zone: str) -> None:
         """Fill the field with a UTC moment expressed in the zone."""
         self.data = clock.to_zone(moment, time_zone).replace(tzinfo=None) if moment else None
+
+
+def flat_errors(form, extra: dict | None = None) -> list[tuple[str, str, str]]:
+    """Every error of a form as (field id, field label, message), nested rows included,
+    for the error summary at the top of the page."""
+    result = []
+
+    def walk(field):
+        if hasattr(field, "entries"):  # FieldList
+            for entry in field.entries:
+                walk(entry)
+            for message in field.errors if isinstance(field.errors, list) else []:
+                if isinstance(message, str | LazyString):
+                    result.append((field.id, str(field.label.text), str(message)))
+        elif hasattr(field, "form") and hasattr(field.form, "_fields"):  # FormField
+            for sub in field.form:
+                walk(sub)
+        else:
+            for message in field.errors or []:
+                result.append((field.id, str(field.label.text), str(message)))
+
+    for field in form:
+        walk(field)
+    for name, messages in (extra or {}).items():
+        label = str(form[name].label.text) if name in form else ""
+        result += [(name, label, str(m)) for m in messages]
+    return result

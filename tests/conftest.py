@@ -5,6 +5,7 @@ import tempfile
 
 import pytest
 import sqlalchemy as sa
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 
 _INSTANCE = tempfile.mkdtemp(prefix="govtech-test-instance-")
@@ -44,6 +45,20 @@ def make_config(**overrides) -> dict:
     return config
 
 
+class EnglishClient(FlaskClient):
+    """Test clients browse in English (the source language) unless a test says otherwise."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.environ_base.setdefault("HTTP_ACCEPT_LANGUAGE", "en")
+
+
+def build_app(**overrides):
+    app = create_app(make_config(**overrides))
+    app.test_client_class = EnglishClient
+    return app
+
+
 def _dispose(app) -> None:
     with app.app_context():
         _db.session.remove()
@@ -54,7 +69,7 @@ def _dispose(app) -> None:
 @pytest.fixture(scope="session")
 def app():
     """The app that serves the test clients; the schema is built by the real migrations."""
-    app = create_app(make_config())
+    app = build_app()
     with app.app_context():
         if TEST_DATABASE_URL:
             _db.session.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
@@ -73,7 +88,8 @@ def data_app(app):
     Requests then run in their own app context (fresh `g`, fresh session), as they would
     in production, instead of reusing the test's.
     """
-    data_app = create_app(make_config())
+    # Messages of services called directly by tests read in English.
+    data_app = build_app(BABEL_DEFAULT_LOCALE="en")
     yield data_app
     _dispose(data_app)
 
@@ -84,7 +100,7 @@ def app_factory():
     made = []
 
     def build(**overrides):
-        made.append(create_app(make_config(**overrides)))
+        made.append(build_app(**overrides))
         return made[-1]
 
     yield build

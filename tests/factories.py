@@ -12,6 +12,7 @@ from govtech.accounts.services import create_user, register_agency, register_sup
 from govtech.challenges.models import Challenge, ProcedureType, Sector
 from govtech.challenges.services import create_draft, publish_challenge
 from govtech.extensions import db
+from govtech.proposals.models import Maturity
 
 PASSWORD = "a-long-test-passphrase-42"
 _seq = itertools.count(1)
@@ -171,3 +172,59 @@ def published_challenge(staff: User | None = None, **overrides) -> Challenge:
     problems = publish_challenge(challenge, staff)
     assert problems == [], problems
     return challenge
+
+
+def proposal_values(**overrides) -> dict:
+    """Complete, valid values for every part of a proposal."""
+    values = {
+        "summary": "Turnos por WhatsApp y SMS con recordatorios.",
+        "solution": "Un asistente conversacional conectado a la agenda.",
+        "maturity": Maturity.PRODUCT,
+        "maturity_evidence": "En uso en tres clínicas privadas.",
+        "milestones": [
+            {
+                "name": "Diagnóstico",
+                "week": 2,
+                "deliverable": "Informe",
+                "acceptance_test": "Aprobado por la agencia",
+                "payment_share": 30.0,
+            },
+            {
+                "name": "Piloto",
+                "week": 8,
+                "deliverable": "Sistema en producción",
+                "acceptance_test": "KPIs medidos",
+                "payment_share": 70.0,
+            },
+        ],
+        "kpis": [{"name": "Espera media", "baseline": "19 días", "target": "7 días"}],
+        "team": [{"name": "Ana Pérez", "role": "Líder técnica", "experience": "10 años"}],
+        "price_amount": Decimal("50000.00"),
+        "data_protection": "Cifrado en tránsito y en reposo; WCAG 2.1 AA.",
+        "interoperability": "API REST documentada con OpenAPI.",
+        "ip_position": "La empresa conserva la propiedad; licencia perpetua a la agencia.",
+        "scale_up_plan": "Extender a todos los centros de salud.",
+        "scale_up_cost": Decimal("150000.00"),
+    }
+    values.update(overrides)
+    return values
+
+
+def complete_proposal(challenge: Challenge, member: User | None = None, **overrides):
+    """A draft with every section filled in, ready to submit."""
+    from govtech.proposals.services import save_draft, start_proposal
+
+    member = member or supplier_member()
+    proposal = start_proposal(challenge, member)
+    save_draft(proposal, member, proposal_values(**overrides))
+    return proposal
+
+
+def submitted_proposal(challenge: Challenge, member: User | None = None, **overrides):
+    """A complete proposal, submitted."""
+    from govtech.proposals.services import submit_proposal
+
+    member = member or supplier_member()
+    proposal = complete_proposal(challenge, member, **overrides)
+    submit_proposal(proposal, member)
+    return proposal

@@ -40,7 +40,9 @@ def test_unexpected_error_is_a_500_page_with_reference(app_factory):
 
 
 def test_spanish_is_default_and_accept_language_is_honoured(client):
-    assert '<html lang="es"' in client.get("/").get_data(as_text=True)
+    no_preference = client.get("/", headers={"Accept-Language": ""}).get_data(as_text=True)
+    assert '<html lang="es"' in no_preference
+    assert "Inicie sesión" in no_preference or "Iniciar sesión" in no_preference
     pt = client.get("/", headers={"Accept-Language": "pt-BR,pt;q=0.9"}).get_data(as_text=True)
     assert '<html lang="pt-BR"' in pt
     en = client.get("/", headers={"Accept-Language": "en-US,en;q=0.8"}).get_data(as_text=True)

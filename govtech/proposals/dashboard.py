@@ -1,0 +1,29 @@
+"""The proposals' panels: suppliers see their bids; the challenge page shows counts."""
+
+from govtech.challenges import views as challenge_views
+from govtech.proposals.services import proposal_for, received_count, supplier_proposals
+from govtech.site.dashboards import dashboard_panel
+
+
+@dashboard_panel
+def supplier_panel(user) -> dict:
+    """Drafts, submitted proposals with receipts, and results for supplier members."""
+    if user is None or not user.is_supplier_member:
+        return {}
+    return {
+        "my_proposals": supplier_proposals(user.supplier_id),
+        "dashboard_panels": ["proposals/_supplier_panel.html"],
+    }
+
+
+def challenge_proposals_panel(challenge, user):
+    """On the challenge page: the bid button for suppliers, the count for the agency."""
+    context = {"received": None, "own_proposal": None}
+    if user.is_authenticated and user.is_supplier_member:
+        context["own_proposal"] = proposal_for(challenge, user.supplier_id)
+    if challenge.can_manage(user):
+        context["received"] = received_count(challenge)
+    return "proposals/_challenge_panel.html", context
+
+
+challenge_views.DETAIL_PANELS.append(challenge_proposals_panel)
