@@ -138,8 +138,8 @@ def _import_models() -> None:
     import govtech.audit.models
     import govtech.challenges.models
     import govtech.evaluation.models
-    import govtech.files  # noqa: F401
-    import govtech.proposals.models
+    import govtech.files
+    import govtech.proposals.models  # noqa: F401
 
 
 def _enable_sqlite_foreign_keys(app: Flask) -> None:
