@@ -109,11 +109,27 @@ def load_demo(seeds_dir: str) -> int:
             created += 1
 
     db.session.flush()
-    # Each domain adds its part of the process, in the order of the process.
-    from govtech.challenges.demo import load_demo_challenges
+    created += _load_process(data)
+    return created
 
-    for loader in (load_demo_challenges,):
-        created += loader(data, admin)
+
+def _load_process(data: dict) -> int:
+    """Each demo challenge, run through the process in order: publication and questions,
+    proposals while it is open, then time passes (deadline, screening, evaluation...)."""
+    from govtech.challenges.demo import advance_demo_challenge, create_demo_challenge
+    from govtech.proposals.demo import add_demo_proposals, screen_demo_proposals
+
+    created = 0
+    for spec in data.get("challenges", []):
+        challenge = create_demo_challenge(spec)
+        if challenge is None:
+            continue
+        created += 1
+        if spec["state"] == "draft":
+            continue
+        created += add_demo_proposals(challenge, spec, data["proposal_template"])
+        advance_demo_challenge(challenge, spec)
+        screen_demo_proposals(challenge, spec)
     return created
 
 

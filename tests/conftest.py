@@ -14,7 +14,7 @@ os.environ.pop("DATABASE_URL", None)  # never point tests at a configured databa
 
 from govtech import create_app  # noqa: E402
 from govtech.extensions import db as _db  # noqa: E402
-from govtech.extensions import mail  # noqa: E402
+from govtech.extensions import limiter, mail  # noqa: E402
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 
@@ -130,6 +130,11 @@ def clean_database(request):
         return
     app = request.getfixturevalue("app")
     _wipe(app)
+    # The limiter is one object shared by every app: a test that enables it (through
+    # app_factory) must not leave it on, nor its counts, for the next test.
+    limiter.enabled = False
+    if limiter._storage is not None:
+        limiter.reset()
     ctx = request.getfixturevalue("data_app").app_context()
     ctx.push()
     yield

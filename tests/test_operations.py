@@ -121,3 +121,12 @@ def test_demo_shows_challenges_in_every_state_built_so_far(runner, db):
     assert {"draft", "published", "closed", "in_evaluation", "cancelled"} <= statuses
     countries = set(db.session.scalars(sa.select(Challenge.country)))
     assert len(countries) >= 3
+
+
+def test_demo_has_proposals_in_every_state(runner, db):
+    from govtech.proposals.models import Proposal
+
+    assert runner.invoke(args=["seed", "demo"]).exit_code == 0
+    rows = db.session.execute(sa.select(Proposal.status, Proposal.screening)).all()
+    assert {status.value for status, _ in rows} == {"draft", "submitted", "withdrawn"}
+    assert {screening.value for _, screening in rows} == {"pending", "eligible", "ineligible"}

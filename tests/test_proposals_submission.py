@@ -220,6 +220,7 @@ def test_two_concurrent_submissions_record_one(app, db, data_app):
     member = factories.supplier_member()
     proposal = factories.complete_proposal(challenge, member)
     db.session.commit()
+    proposal_id, member_id, user_class = proposal.id, member.id, type(member)
     barrier = threading.Barrier(2)
     outcomes = []
 
@@ -227,8 +228,8 @@ def test_two_concurrent_submissions_record_one(app, db, data_app):
         with data_app.app_context():
             from govtech.extensions import db as thread_db
 
-            p = thread_db.session.get(Proposal, proposal.id)
-            m = thread_db.session.get(type(member), member.id)
+            p = thread_db.session.get(Proposal, proposal_id)
+            m = thread_db.session.get(user_class, member_id)
             barrier.wait()
             try:
                 submit_proposal(p, m)
@@ -248,7 +249,7 @@ def test_two_concurrent_submissions_record_one(app, db, data_app):
     assert sorted(outcomes) == ["refused", "submitted"]
     db.session.expire_all()
     assert db.session.scalar(sa.select(sa.func.count(ProposalSubmission.id))) == 1
-    assert db.session.get(Proposal, proposal.id).submission_count == 1
+    assert db.session.get(Proposal, proposal_id).submission_count == 1
 
 
 # --- versions and digests --------------------------------------------------------------

@@ -12,6 +12,7 @@ from wtforms import (
     SelectField,
     StringField,
     SubmitField,
+    TextAreaField,
     URLField,
 )
 from wtforms.validators import (
@@ -21,8 +22,10 @@ from wtforms.validators import (
     EqualTo,
     InputRequired,
     Length,
+    NumberRange,
     Optional,
     Regexp,
+    ValidationError,
 )
 
 from govtech import clock
@@ -169,3 +172,44 @@ class ConfirmForm(FlaskForm):
     """An empty form for POST-only buttons, so they carry a CSRF token."""
 
     submit = SubmitField(_l("Confirm"))
+
+
+class SupplierProfileForm(FlaskForm):
+    """The company profile reused in every proposal."""
+
+    legal_name = StringField(_l("Legal name"), validators=[DataRequired(), Length(max=200)])
+    country = SelectField(_l("Country of registration"), validators=[InputRequired()])
+    tax_id = StringField(_l("Tax id"), validators=[DataRequired(), Length(max=32)])
+    size_band = SelectField(
+        _l("Size"), choices=options(SIZE_BAND_LABELS.items()), validators=[InputRequired()]
+    )
+    founding_year = IntegerField(_l("Year founded"), validators=[InputRequired()])
+    website = URLField(_l("Website"), validators=[Optional(), URL(), Length(max=300)])
+    team_size = IntegerField(
+        _l("Team size (people)"), validators=[Optional(), NumberRange(1, 100000)]
+    )
+    description = TextAreaField(
+        _l("Short description"),
+        description=_l("What the company does, in a few lines."),
+        validators=[Optional(), Length(max=2000)],
+    )
+    submit = SubmitField(_l("Save profile"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.country.choices = options(country_choices(tuple(VALIDATORS)))
+
+    def validate_founding_year(self, field):
+        if field.data is not None and not 1800 <= field.data <= clock.now().year:
+            raise ValidationError(
+                _l("Enter a year between 1800 and %(year)s.", year=clock.now().year)
+            )
+
+    def validate_tax_id(self, field):
+        if self.country.data in VALIDATORS:
+            try:
+                normalise_tax_id(self.country.data, field.data or "")
+            except InvalidTaxId as exc:
+                raise ValidationError(
+                    _l("This is not a valid tax id for the selected country.")
+                ) from exc

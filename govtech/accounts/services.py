@@ -197,6 +197,31 @@ def sign_up(*, email: str, password: str, full_name: str, organisation, locale: 
     )
 
 
+def update_supplier_profile(supplier: Supplier, member: User, values: dict) -> None:
+    """Change the company profile; the tax id stays valid and unique in its country."""
+    if not member.represents(supplier.id):
+        raise AccountError(_l("Only the company's members can change its profile."))
+    compact = normalise_tax_id(values["country"], values["tax_id"])
+    clash = db.session.scalar(
+        sa.select(Supplier.id).where(
+            Supplier.country == values["country"],
+            Supplier.tax_id == compact,
+            Supplier.id != supplier.id,
+        )
+    )
+    if clash:
+        raise AccountError(_l("Another registered company has this tax id."), "tax_id")
+    values = {**values, "tax_id": compact}
+    changed = {}
+    for key, value in values.items():
+        if getattr(supplier, key) != value:
+            changed[key] = value
+            setattr(supplier, key, value)
+    db.session.flush()
+    if changed:
+        record("supplier.profile_updated", supplier, actor=member, fields=sorted(changed))
+
+
 def verify_agency(agency: Agency, admin: User) -> None:
     """Mark an agency as verified so its staff can publish challenges."""
     if not admin.is_admin:

@@ -12,6 +12,7 @@ from govtech.accounts.forms import (
     PasswordResetForm,
     PasswordResetRequestForm,
     RegistrationForm,
+    SupplierProfileForm,
 )
 from govtech.accounts.models import Agency, GovernmentLevel, Role, SizeBand, User
 from govtech.accounts.services import (
@@ -23,9 +24,11 @@ from govtech.accounts.services import (
     register_supplier,
     set_password,
     sign_up,
+    update_supplier_profile,
     user_for_reset_token,
     verify_agency,
 )
+from govtech.accounts.tax_ids import InvalidTaxId
 from govtech.audit.services import record
 from govtech.extensions import db, limiter
 from govtech.navigation import safe_next
@@ -231,3 +234,43 @@ def verify(agency_id: int):
             db.session.commit()
             flash(_("%(agency)s is now verified.", agency=agency.name), "success")
     return redirect(url_for("accounts.agencies"))
+
+
+@bp.route("/organisation", methods=["GET", "POST"])
+@roles(Role.SUPPLIER_MEMBER)
+def organisation():
+    """The company profile, completed once and reused in every proposal."""
+    supplier = current_user.supplier
+    form = SupplierProfileForm(obj=supplier)
+    if request.method == "GET":
+        form.size_band.data = supplier.size_band.value
+    if form.validate_on_submit():
+        try:
+            update_supplier_profile(
+                supplier,
+                current_user,
+                {
+                    "legal_name": form.legal_name.data.strip(),
+                    "country": form.country.data,
+                    "tax_id": form.tax_id.data,
+                    "size_band": SizeBand(form.size_band.data),
+                    "founding_year": form.founding_year.data,
+                    "website": form.website.data or None,
+                    "team_size": form.team_size.data,
+                    "description": (form.description.data or "").strip() or None,
+                },
+            )
+        except AccountError as error:
+            db.session.rollback()
+            target = getattr(form, error.field or "", None) or form.legal_name
+            target.errors = [*target.errors, error.message]
+        except InvalidTaxId:
+            db.session.rollback()
+            form.tax_id.errors = [_("This is not a valid tax id for the selected country.")]
+        else:
+            db.session.commit()
+            flash(_("Company profile saved."), "success")
+            return redirect(url_for("accounts.organisation"))
+    return render_template("accounts/organisation.html", form=form, supplier=supplier), (
+        400 if form.errors else 200
+    )

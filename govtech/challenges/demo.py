@@ -20,63 +20,68 @@ from govtech.challenges.services import (
 from govtech.extensions import db
 
 
-def load_demo_challenges(data: dict, admin: User) -> int:
-    """Create the demo challenges that are missing; return how many were created."""
-    created = 0
-    for spec in data.get("challenges", []):
-        if db.session.scalar(sa.select(Challenge.id).where(Challenge.title == spec["title"])):
-            continue
-        agency = db.session.scalar(sa.select(Agency).where(Agency.code == spec["agency"]))
-        author = db.session.scalar(sa.select(User).where(User.email == spec["author"]))
-        now = clock.now().replace(second=0, microsecond=0)
-        days = spec["days"]
-        challenge = create_draft(
-            agency,
-            author,
-            {
-                "title": spec["title"],
-                "problem_statement": spec["problem_statement"],
-                "current_situation": spec["current_situation"],
-                "expected_results": spec["expected_results"],
-                "sector": Sector(spec["sector"]),
-                "country": spec["country"],
-                "region": spec.get("region"),
-                "budget_amount": Decimal(spec["budget"]),
-                "currency": spec["currency"],
-                "procedure_type": ProcedureType(spec["procedure"]),
-                "eligible_size_bands": spec["size_bands"],
-                "eligible_countries": spec["countries"],
-                "min_company_age_years": spec.get("min_age"),
-                "max_company_age_years": spec.get("max_age"),
-                "question_deadline": now + dt.timedelta(days=days["question"]),
-                "submission_deadline": now + dt.timedelta(days=days["submission"]),
-                "expected_award_date": now + dt.timedelta(days=days["award"]),
-                "pilot_duration_weeks": spec["pilot_weeks"],
-                "contact_name": author.full_name,
-                "contact_email": author.email,
-            },
-        )
-        created += 1
-        if spec["state"] == "draft":
-            continue
-        problems = publish_challenge(challenge, author)
-        if problems:
-            raise RuntimeError(f"demo challenge {spec['key']}: {problems[0].message}")
-        for item in spec.get("questions", []):
-            asker = db.session.scalar(sa.select(User).where(User.email == item["asker"]))
-            question = ask_question(challenge, asker, item["text"])
-            if item.get("answer"):
-                answer_question(question, author, item["answer"])
-        if spec.get("backdate_days"):
-            _backdate(challenge, dt.timedelta(days=spec["backdate_days"]))
-            close_if_due(challenge)
-        if spec["state"] == "in_evaluation":
-            start_evaluation(challenge, author)
-        elif spec["state"] == "cancelled":
-            cancel_challenge(challenge, author, spec["reason"])
-        if challenge.status is not ChallengeStatus(spec["state"]):
-            raise RuntimeError(f"demo challenge {spec['key']} ended as {challenge.status}")
-    return created
+def _user(email: str) -> User:
+    return db.session.scalar(sa.select(User).where(User.email == email))
+
+
+def create_demo_challenge(spec: dict) -> Challenge | None:
+    """Create and (unless a draft) publish one demo challenge with its Q&A; None if it exists."""
+    if db.session.scalar(sa.select(Challenge.id).where(Challenge.title == spec["title"])):
+        return None
+    agency = db.session.scalar(sa.select(Agency).where(Agency.code == spec["agency"]))
+    author = _user(spec["author"])
+    now = clock.now().replace(second=0, microsecond=0)
+    days = spec["days"]
+    challenge = create_draft(
+        agency,
+        author,
+        {
+            "title": spec["title"],
+            "problem_statement": spec["problem_statement"],
+            "current_situation": spec["current_situation"],
+            "expected_results": spec["expected_results"],
+            "sector": Sector(spec["sector"]),
+            "country": spec["country"],
+            "region": spec.get("region"),
+            "budget_amount": Decimal(spec["budget"]),
+            "currency": spec["currency"],
+            "procedure_type": ProcedureType(spec["procedure"]),
+            "eligible_size_bands": spec["size_bands"],
+            "eligible_countries": spec["countries"],
+            "min_company_age_years": spec.get("min_age"),
+            "max_company_age_years": spec.get("max_age"),
+            "question_deadline": now + dt.timedelta(days=days["question"]),
+            "submission_deadline": now + dt.timedelta(days=days["submission"]),
+            "expected_award_date": now + dt.timedelta(days=days["award"]),
+            "pilot_duration_weeks": spec["pilot_weeks"],
+            "contact_name": author.full_name,
+            "contact_email": author.email,
+        },
+    )
+    if spec["state"] == "draft":
+        return challenge
+    problems = publish_challenge(challenge, author)
+    if problems:
+        raise RuntimeError(f"demo challenge {spec['key']}: {problems[0].message}")
+    for item in spec.get("questions", []):
+        question = ask_question(challenge, _user(item["asker"]), item["text"])
+        if item.get("answer"):
+            answer_question(question, author, item["answer"])
+    return challenge
+
+
+def advance_demo_challenge(challenge: Challenge, spec: dict) -> None:
+    """Move a demo challenge through time to the state its spec asks for."""
+    author = _user(spec["author"])
+    if spec.get("backdate_days"):
+        _backdate(challenge, dt.timedelta(days=spec["backdate_days"]))
+        close_if_due(challenge)
+    if spec["state"] == "in_evaluation":
+        start_evaluation(challenge, author)
+    elif spec["state"] == "cancelled":
+        cancel_challenge(challenge, author, spec["reason"])
+    if challenge.status is not ChallengeStatus(spec["state"]):
+        raise RuntimeError(f"demo challenge {spec['key']} ended as {challenge.status}")
 
 
 def _backdate(challenge: Challenge, delta: dt.timedelta) -> None:
@@ -93,4 +98,13 @@ def _backdate(challenge: Challenge, delta: dt.timedelta) -> None:
         question.asked_at -= delta
         if question.answered_at:
             question.answered_at -= delta
+    from govtech.proposals.models import Proposal  # noqa: PLC0415 (demo only)
+
+    for proposal in db.session.scalars(
+        sa.select(Proposal).where(Proposal.challenge_id == challenge.id)
+    ):
+        proposal.created_at -= delta
+        proposal.updated_at -= delta
+        if proposal.submitted_at:
+            proposal.submitted_at -= delta
     db.session.flush()
