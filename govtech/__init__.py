@@ -160,6 +160,7 @@ def register_blueprints(app: Flask) -> None:
     """Mount one blueprint per domain."""
     from govtech import accounts, challenges, evaluation, proposals, site
     from govtech.challenges import dashboard as _challenge_panels  # noqa: F401
+    from govtech.evaluation import presentation as _evaluation_panels  # noqa: F401
     from govtech.proposals import dashboard as _proposal_panels  # noqa: F401
 
     app.register_blueprint(site.bp)
@@ -195,6 +196,7 @@ def register_template_helpers(app: Flask) -> None:
     from govtech import clock
     from govtech.accounts.models import SIZE_BAND_LABELS, SizeBand
     from govtech.countries import country_name
+    from govtech.evaluation.checklist import scoring_scale
     from govtech.form_fields import flat_errors
     from govtech.formatting import register_filters
     from govtech.navigation import main_navigation, public_url
@@ -213,3 +215,4 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals.update(proposal_template_helpers())
     app.jinja_env.filters["decimal"] = lambda value: Decimal(str(value))
     app.jinja_env.globals["flat_errors"] = flat_errors
+    app.jinja_env.globals["scoring_scale"] = scoring_scale

@@ -23,6 +23,9 @@ def load_demo_file(seeds_dir: str) -> dict:
 def load_demo(seeds_dir: str) -> int:
     """Create whatever demo objects are missing; return how many were created."""
     data = load_demo_file(seeds_dir)
+    from govtech.evaluation.checklist import load_checklist
+
+    load_checklist(seeds_dir)  # the rubrics of the demo challenges are built on it
     created = 0
     admin = _user_by_email(data["admin"]["email"])
     if admin is None:
@@ -116,7 +119,12 @@ def load_demo(seeds_dir: str) -> int:
 def _load_process(data: dict) -> int:
     """Each demo challenge, run through the process in order: publication and questions,
     proposals while it is open, then time passes (deadline, screening, evaluation...)."""
-    from govtech.challenges.demo import advance_demo_challenge, create_demo_challenge
+    from govtech.challenges.demo import (
+        advance_demo_challenge,
+        create_demo_challenge,
+        publish_demo_challenge,
+    )
+    from govtech.evaluation.demo import evaluate_demo_challenge, prepare_demo_challenge
     from govtech.proposals.demo import add_demo_proposals, screen_demo_proposals
 
     created = 0
@@ -125,11 +133,14 @@ def _load_process(data: dict) -> int:
         if challenge is None:
             continue
         created += 1
+        prepare_demo_challenge(challenge, spec, data)
         if spec["state"] == "draft":
             continue
+        publish_demo_challenge(challenge, spec)
         created += add_demo_proposals(challenge, spec, data["proposal_template"])
         advance_demo_challenge(challenge, spec)
         screen_demo_proposals(challenge, spec)
+        created += evaluate_demo_challenge(challenge, spec)
     return created
 
 

@@ -161,9 +161,34 @@ def challenge_values(**overrides) -> dict:
     return values
 
 
-def draft_challenge(staff: User | None = None, **overrides) -> Challenge:
+def draft_challenge(staff: User | None = None, *, prepared: bool = True, **overrides) -> Challenge:
+    """A draft; `prepared` also completes the readiness self-assessment and the rubric."""
     staff = staff or agency_staff()
-    return create_draft(staff.agency, staff, challenge_values(**overrides))
+    challenge = create_draft(staff.agency, staff, challenge_values(**overrides))
+    if prepared:
+        prepare_for_publication(challenge, staff)
+    return challenge
+
+
+RUBRIC_WEIGHTS = (40, 30, 20, 10)
+
+
+def prepare_for_publication(challenge: Challenge, staff: User, weights=RUBRIC_WEIGHTS) -> None:
+    """Readiness all 'yes' and a rubric on the first proposal-side items."""
+    from flask import current_app
+
+    from govtech.evaluation.checklist import checklist_items, load_checklist
+    from govtech.evaluation.models import AppliesTo
+    from govtech.evaluation.services import save_readiness, set_rubric
+
+    if not checklist_items():
+        load_checklist(current_app.config["SEEDS_DIR"])
+    save_readiness(challenge, staff, {
+        item.id: ("yes", None) for item in checklist_items(AppliesTo.CHALLENGE)})
+    items = checklist_items(AppliesTo.PROPOSAL)
+    set_rubric(challenge, staff, [
+        {"item_id": item.id, "weight": weight} for item, weight in zip(items, weights,
+                                                                      strict=False)])
 
 
 def published_challenge(staff: User | None = None, **overrides) -> Challenge:

@@ -25,7 +25,7 @@ def _user(email: str) -> User:
 
 
 def create_demo_challenge(spec: dict) -> Challenge | None:
-    """Create and (unless a draft) publish one demo challenge with its Q&A; None if it exists."""
+    """Create one demo challenge as a draft; None if it exists already."""
     if db.session.scalar(sa.select(Challenge.id).where(Challenge.title == spec["title"])):
         return None
     agency = db.session.scalar(sa.select(Agency).where(Agency.code == spec["agency"]))
@@ -58,8 +58,12 @@ def create_demo_challenge(spec: dict) -> Challenge | None:
             "contact_email": author.email,
         },
     )
-    if spec["state"] == "draft":
-        return challenge
+    return challenge
+
+
+def publish_demo_challenge(challenge: Challenge, spec: dict) -> None:
+    """Publish a prepared demo challenge and ask and answer its questions."""
+    author = _user(spec["author"])
     problems = publish_challenge(challenge, author)
     if problems:
         raise RuntimeError(f"demo challenge {spec['key']}: {problems[0].message}")
@@ -67,7 +71,6 @@ def create_demo_challenge(spec: dict) -> Challenge | None:
         question = ask_question(challenge, _user(item["asker"]), item["text"])
         if item.get("answer"):
             answer_question(question, author, item["answer"])
-    return challenge
 
 
 def advance_demo_challenge(challenge: Challenge, spec: dict) -> None:

@@ -136,6 +136,8 @@ class Challenge(db.Model):
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     status_changed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     status_reason: Mapped[str | None] = mapped_column(sa.Text)
+    # Evaluators see proposals without the supplier's or team's names (on by default).
+    blind_review: Mapped[bool] = mapped_column(sa.Boolean, default=True, server_default=sa.true())
 
     agency: Mapped[Agency] = relationship()
     documents: Mapped[list["ChallengeDocument"]] = relationship(

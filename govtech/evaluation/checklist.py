@@ -68,3 +68,20 @@ def lines_of_action(seeds_dir: str) -> dict[int, dict[str, str]]:
     return {
         line["number"]: line["title"] for line in read_checklist_file(seeds_dir)["lines_of_action"]
     }
+
+
+def scoring_scale() -> list[dict]:
+    """The 0–5 scale with its label and descriptor per level, in the current language."""
+    from flask import current_app
+
+    language = current_language()
+    path = Path(current_app.config["SEEDS_DIR"]) / "scoring-scale.json"
+    levels = json.loads(path.read_text(encoding="utf-8"))["levels"]
+    return [
+        {
+            "score": level["score"],
+            "label": level["label"].get(language) or level["label"]["es"],
+            "descriptor": level["descriptor"].get(language) or level["descriptor"]["es"],
+        }
+        for level in levels
+    ]
