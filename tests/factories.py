@@ -183,12 +183,18 @@ def prepare_for_publication(challenge: Challenge, staff: User, weights=RUBRIC_WE
 
     if not checklist_items():
         load_checklist(current_app.config["SEEDS_DIR"])
-    save_readiness(challenge, staff, {
-        item.id: ("yes", None) for item in checklist_items(AppliesTo.CHALLENGE)})
+    save_readiness(
+        challenge, staff, {item.id: ("yes", None) for item in checklist_items(AppliesTo.CHALLENGE)}
+    )
     items = checklist_items(AppliesTo.PROPOSAL)
-    set_rubric(challenge, staff, [
-        {"item_id": item.id, "weight": weight} for item, weight in zip(items, weights,
-                                                                      strict=False)])
+    set_rubric(
+        challenge,
+        staff,
+        [
+            {"item_id": item.id, "weight": weight}
+            for item, weight in zip(items, weights, strict=False)
+        ],
+    )
 
 
 def published_challenge(staff: User | None = None, **overrides) -> Challenge:
@@ -253,3 +259,67 @@ def submitted_proposal(challenge: Challenge, member: User | None = None, **overr
     proposal = complete_proposal(challenge, member, **overrides)
     submit_proposal(proposal, member)
     return proposal
+
+
+def evaluation_scenario(
+    n_bidders: int = 2,
+    n_evaluators: int = 3,
+    *,
+    declare: bool = True,
+    weights=RUBRIC_WEIGHTS,
+    prices=None,
+):
+    """A challenge in evaluation: submitted, eligible proposals and an accepted panel.
+
+    Returns (challenge, staff, proposals, evaluators).
+    """
+    import time_machine
+
+    from govtech.challenges.services import close_due_challenges, start_evaluation
+    from govtech.evaluation.services import declare_conflicts, invite_evaluator
+    from govtech.proposals.services import screen_proposal
+
+    staff = agency_staff()
+    challenge = create_draft(staff.agency, staff, challenge_values())
+    prepare_for_publication(challenge, staff, weights)
+    assert publish_challenge(challenge, staff) == []
+    proposals = []
+    for n in range(n_bidders):
+        price = (prices or [None] * n_bidders)[n] or Decimal("50000.00")
+        proposals.append(submitted_proposal(challenge, price_amount=price))
+    with time_machine.travel(challenge.submission_deadline + dt.timedelta(seconds=1), tick=False):
+        close_due_challenges()
+    for proposal in proposals:
+        screen_proposal(proposal, staff, eligible=True)
+    start_evaluation(challenge, staff)
+    evaluators = []
+    for n in range(n_evaluators):
+        person = evaluator(name=f"Evaluadora {n + 1}")
+        invite_evaluator(challenge, staff, person.email, "Experta")
+        if declare:
+            declare_conflicts(challenge, person, {p.id: (False, None, None) for p in proposals})
+        evaluators.append(person)
+    return challenge, staff, proposals, evaluators
+
+
+def score(
+    proposal,
+    person,
+    values,
+    *,
+    submit=True,
+    justification="Cumple el criterio con evidencia suficiente.",
+):
+    """Save (and submit) a scorecard with one value per rubric criterion, in order."""
+    from govtech.evaluation.services import rubric, save_scorecard, scorecard_for
+
+    card = scorecard_for(proposal, person, create=True)
+    criteria = rubric(proposal.challenge)
+    save_scorecard(
+        card,
+        person,
+        card.version,
+        {c.id: (v, justification) for c, v in zip(criteria, values, strict=True)},
+        submit=submit,
+    )
+    return card
