@@ -1,5 +1,6 @@
 """The govtech challenge platform: agile public procurement of innovation."""
 
+import datetime as dt
 import os
 from decimal import Decimal
 from pathlib import Path
@@ -136,6 +137,7 @@ def _import_models() -> None:
     """Import every domain's models so the metadata (and Alembic) sees all tables."""
     import govtech.accounts.models
     import govtech.audit.models
+    import govtech.awards.models
     import govtech.challenges.models
     import govtech.evaluation.models
     import govtech.files
@@ -158,7 +160,8 @@ def _enable_sqlite_foreign_keys(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Mount one blueprint per domain."""
-    from govtech import accounts, challenges, evaluation, proposals, site
+    from govtech import accounts, awards, challenges, evaluation, proposals, site
+    from govtech.awards import presentation as _award_panels  # noqa: F401
     from govtech.challenges import dashboard as _challenge_panels  # noqa: F401
     from govtech.evaluation import presentation as _evaluation_panels  # noqa: F401
     from govtech.proposals import dashboard as _proposal_panels  # noqa: F401
@@ -170,6 +173,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(proposals.bp)
     app.register_blueprint(evaluation.bp)
     app.register_blueprint(evaluation.api)
+    app.register_blueprint(awards.bp)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -181,12 +185,14 @@ def register_errorhandlers(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     """`flask users ...`, `flask seed ...` and each domain's commands."""
+    from govtech.awards.commands import notices_cli
     from govtech.challenges.commands import challenges_cli
     from govtech.commands import seed_cli, users_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_cli)
     app.cli.add_command(challenges_cli)
+    app.cli.add_command(notices_cli)
 
 
 def register_template_helpers(app: Flask) -> None:
@@ -195,10 +201,11 @@ def register_template_helpers(app: Flask) -> None:
 
     from govtech import clock
     from govtech.accounts.models import SIZE_BAND_LABELS, SizeBand
+    from govtech.challenges.models import PROCEDURE_LABELS, ProcedureType
     from govtech.countries import country_name
     from govtech.evaluation.checklist import scoring_scale
     from govtech.form_fields import flat_errors
-    from govtech.formatting import register_filters
+    from govtech.formatting import moment_in_zone, register_filters
     from govtech.navigation import main_navigation, public_url
     from govtech.proposals.presentation import proposal_template_helpers
     from govtech.rich_text import render_markdown
@@ -216,3 +223,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["decimal"] = lambda value: Decimal(str(value))
     app.jinja_env.globals["flat_errors"] = flat_errors
     app.jinja_env.globals["scoring_scale"] = scoring_scale
+    app.jinja_env.globals["procedure_label"] = lambda code: PROCEDURE_LABELS[ProcedureType(code)]
+    app.jinja_env.filters["iso_in_zone"] = lambda iso, zone: moment_in_zone(
+        dt.datetime.fromisoformat(iso), zone
+    )

@@ -119,6 +119,7 @@ def load_demo(seeds_dir: str) -> int:
 def _load_process(data: dict) -> int:
     """Each demo challenge, run through the process in order: publication and questions,
     proposals while it is open, then time passes (deadline, screening, evaluation...)."""
+    from govtech.awards.demo import award_demo_challenge
     from govtech.challenges.demo import (
         advance_demo_challenge,
         create_demo_challenge,
@@ -141,6 +142,7 @@ def _load_process(data: dict) -> int:
         advance_demo_challenge(challenge, spec)
         screen_demo_proposals(challenge, spec)
         created += evaluate_demo_challenge(challenge, spec)
+        created += award_demo_challenge(challenge, spec)
     return created
 
 

@@ -1,14 +1,84 @@
 """Form building blocks shared by the domains' forms."""
 
 import datetime as dt
+import re
 from collections.abc import Iterable
 
+from flask import request
+from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
-from wtforms import DateTimeLocalField, SelectMultipleField
+from flask_wtf import FlaskForm
+from werkzeug.datastructures import MultiDict
+from wtforms import DateTimeLocalField, DecimalField, FileField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
+from wtforms.meta import DefaultMeta
+from wtforms.validators import Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from govtech import clock
+
+# C0 control characters other than tab and line breaks: never typed, invalid in XML 1.0,
+# and NUL is refused by PostgreSQL text columns (a 500 if it reaches the database).
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def refuse_control_characters(value):
+    """A field filter: text holding control characters is a field error, never stored."""
+    if isinstance(value, str) and _CONTROL_CHARACTERS.search(value):
+        raise ValueError(_l("Remove the invisible control characters from this text."))
+    return value
+
+
+class PlainTextMeta(DefaultMeta):
+    """Form options that give every text field the control-character filter."""
+
+    def bind_field(self, form, unbound_field, options):
+        if issubclass(unbound_field.field_class, StringField):
+            filters = [*unbound_field.kwargs.get("filters", ()), refuse_control_characters]
+            options = {**options, "filters": filters}
+        return super().bind_field(form, unbound_field, options)
+
+
+class PageForm(FlaskForm):
+    """The base of the site's forms: plain text only, read from the posted form body.
+
+    Flask-WTF would also read a JSON body and hand file parts to any field; our forms are
+    HTML forms, so a JSON body is ignored and files reach only file fields (anything else
+    would put lists, numbers or uploads where the fields expect text).
+    """
+
+    class Meta(PlainTextMeta):
+        def wrap_formdata(self, form, formdata):
+            if formdata is None or hasattr(formdata, "getlist"):  # given by the view
+                return super().wrap_formdata(form, formdata)
+            if not form.is_submitted():
+                return None
+            data = MultiDict(request.form)
+            for field in form:
+                if isinstance(field, FileField) and field.name in request.files:
+                    data.setlist(field.name, request.files.getlist(field.name))
+            return data or None
+
+
+class OptionalChoice(Optional):
+    """Optional for choice fields: only an empty answer means "none chosen".
+
+    WTForms' Optional treats whitespace as empty and then clears the field's errors, so
+    " " would pass the choice check and reach the view as an unknown value.
+    """
+
+    def __init__(self):
+        super().__init__(strip_whitespace=False)
+
+
+class FiniteDecimalField(DecimalField):
+    """A decimal number; NaN and infinities are refused like any other non-number."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data is not None and not self.data.is_finite():
+            self.data = None
+            raise ValueError(self.gettext("Not a valid decimal value."))
 
 
 def options(pairs: Iterable[tuple[str, object]], *, blank: bool = False) -> list[SelectChoice]:
@@ -28,9 +98,25 @@ class MultiCheckboxField(SelectMultipleField):
 class LocalDateTimeField(DateTimeLocalField):
     """A date and time typed in a given time zone (the agency's), handled as UTC."""
 
+    # Far outside a procurement's timeline, and near year 1 or 9999 the conversion to UTC
+    # and the deadline arithmetic overflow.
+    MIN_YEAR, MAX_YEAR = 1900, 2999
+
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("format", ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"])
         super().__init__(*args, **kwargs)
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data is not None and not self.MIN_YEAR <= self.data.year <= self.MAX_YEAR:
+            self.data = None
+            raise ValueError(
+                _l(
+                    "Enter a date between %(min)s and %(max)s.",
+                    min=self.MIN_YEAR,
+                    max=self.MAX_YEAR,
+                )
+            )
 
     def utc(self, time_zone: str) -> dt.datetime | None:
         """The entered moment as an aware UTC datetime."""

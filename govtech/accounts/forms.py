@@ -3,7 +3,6 @@
 from zoneinfo import available_timezones
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     EmailField,
     IntegerField,
@@ -32,20 +31,20 @@ from govtech import clock
 from govtech.accounts.models import GOVERNMENT_LEVEL_LABELS, SIZE_BAND_LABELS
 from govtech.accounts.tax_ids import VALIDATORS, InvalidTaxId, normalise_tax_id
 from govtech.countries import country_choices
-from govtech.form_fields import options
+from govtech.form_fields import OptionalChoice, PageForm, options
 
 _TIME_ZONES = sorted(
     tz for tz in available_timezones() if tz.startswith(("America/", "Europe/Madrid", "UTC"))
 )
 
 
-class LoginForm(FlaskForm):
+class LoginForm(PageForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=320)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
     submit = SubmitField(_l("Sign in"))
 
 
-class RegistrationForm(FlaskForm):
+class RegistrationForm(PageForm):
     """A new account together with the organisation it represents."""
 
     account_type = RadioField(
@@ -74,11 +73,11 @@ class RegistrationForm(FlaskForm):
     # Supplier fields
     legal_name = StringField(_l("Legal name of the company"), validators=[Length(max=200)])
     tax_id = StringField(_l("Tax id"), validators=[Length(max=32)])
-    supplier_country = SelectField(_l("Country of registration"), validators=[Optional()])
+    supplier_country = SelectField(_l("Country of registration"), validators=[OptionalChoice()])
     size_band = SelectField(
         _l("Size"),
         choices=options(SIZE_BAND_LABELS.items(), blank=True),
-        validators=[Optional()],
+        validators=[OptionalChoice()],
     )
     founding_year = IntegerField(_l("Year founded"), validators=[Optional()])
     website = URLField(_l("Website"), validators=[Optional(), URL(), Length(max=300)])
@@ -92,13 +91,13 @@ class RegistrationForm(FlaskForm):
             Regexp(r"^[A-Za-z0-9-]{2,16}$", message=_l("Use 2 to 16 letters, digits or hyphens.")),
         ],
     )
-    agency_country = SelectField(_l("Country"), validators=[Optional()])
+    agency_country = SelectField(_l("Country"), validators=[OptionalChoice()])
     level = SelectField(
         _l("Level of government"),
         choices=options(GOVERNMENT_LEVEL_LABELS.items(), blank=True),
-        validators=[Optional()],
+        validators=[OptionalChoice()],
     )
-    time_zone = SelectField(_l("Time zone"), validators=[Optional()])
+    time_zone = SelectField(_l("Time zone"), validators=[OptionalChoice()])
     submit = SubmitField(_l("Create account"))
 
     def __init__(self, *args, **kwargs):
@@ -154,12 +153,12 @@ class RegistrationForm(FlaskForm):
         return ok
 
 
-class PasswordResetRequestForm(FlaskForm):
+class PasswordResetRequestForm(PageForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=320)])
     submit = SubmitField(_l("Send me a reset link"))
 
 
-class PasswordResetForm(FlaskForm):
+class PasswordResetForm(PageForm):
     password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=200)])
     confirm = PasswordField(
         _l("Repeat the new password"),
@@ -168,13 +167,13 @@ class PasswordResetForm(FlaskForm):
     submit = SubmitField(_l("Change password"))
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(PageForm):
     """An empty form for POST-only buttons, so they carry a CSRF token."""
 
     submit = SubmitField(_l("Confirm"))
 
 
-class SupplierProfileForm(FlaskForm):
+class SupplierProfileForm(PageForm):
     """The company profile reused in every proposal."""
 
     legal_name = StringField(_l("Legal name"), validators=[DataRequired(), Length(max=200)])

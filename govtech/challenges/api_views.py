@@ -13,6 +13,7 @@ from govtech.extensions import db
 from govtech.permissions import public
 
 MAX_PER_PAGE = 100
+MAX_AMOUNT = 10**13
 
 
 def challenge_json(challenge: Challenge) -> dict:
@@ -75,8 +76,9 @@ def _decimal_arg(name):
         result = Decimal(value)
     except InvalidOperation:
         abort(400, description=f"{name} must be a number")
-    if not result.is_finite() or result < 0:
-        abort(400, description=f"{name} must be a non-negative number")
+    # Budgets are below 10^13; larger amounts cannot be compared in the database.
+    if not result.is_finite() or not 0 <= result <= MAX_AMOUNT:
+        abort(400, description=f"{name} must be a number between 0 and {MAX_AMOUNT}")
     return result
 
 
@@ -120,7 +122,7 @@ def list_challenges():
 @api.route("/<int:challenge_id>")
 @public
 def get_challenge(challenge_id: int):
-    """One public challenge (drafts are 404 except for their agency)."""
+    """One public challenge (drafts are not public: 404, even for their own agency)."""
     challenge = db.get_or_404(Challenge, challenge_id)
     if not challenge.can_view(current_user) or challenge.status is ChallengeStatus.DRAFT:
         abort(404)

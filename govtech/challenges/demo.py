@@ -79,11 +79,12 @@ def advance_demo_challenge(challenge: Challenge, spec: dict) -> None:
     if spec.get("backdate_days"):
         _backdate(challenge, dt.timedelta(days=spec["backdate_days"]))
         close_if_due(challenge)
-    if spec["state"] == "in_evaluation":
+    if spec["state"] in ("in_evaluation", "awarded"):
         start_evaluation(challenge, author)
     elif spec["state"] == "cancelled":
         cancel_challenge(challenge, author, spec["reason"])
-    if challenge.status is not ChallengeStatus(spec["state"]):
+    expected = ChallengeStatus.IN_EVALUATION if spec["state"] == "awarded" else spec["state"]
+    if challenge.status is not ChallengeStatus(expected):
         raise RuntimeError(f"demo challenge {spec['key']} ended as {challenge.status}")
 
 

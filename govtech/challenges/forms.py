@@ -1,11 +1,9 @@
 """Forms of the challenges domain."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
-    DecimalField,
     EmailField,
     IntegerField,
     SelectField,
@@ -33,13 +31,20 @@ from govtech.challenges.models import (
     Sector,
 )
 from govtech.countries import CURRENCIES, country_choices, currency_choices
-from govtech.form_fields import LocalDateTimeField, MultiCheckboxField, options
+from govtech.form_fields import (
+    FiniteDecimalField,
+    LocalDateTimeField,
+    MultiCheckboxField,
+    OptionalChoice,
+    PageForm,
+    options,
+)
 
 MARKDOWN_HINT = _l("You can use Markdown: **bold**, lists with -, links. HTML is not allowed.")
 DATE_FIELDS = ("question_deadline", "submission_deadline", "expected_award_date")
 
 
-class ChallengeForm(FlaskForm):
+class ChallengeForm(PageForm):
     """The problem statement, budget, eligibility and timeline of a challenge."""
 
     title = StringField(_l("Title"), validators=[DataRequired(), Length(min=10, max=200)])
@@ -65,7 +70,7 @@ class ChallengeForm(FlaskForm):
     )
     country = SelectField(_l("Country"), validators=[InputRequired()])
     region = StringField(_l("Region or city"), validators=[Optional(), Length(max=120)])
-    budget_amount = DecimalField(
+    budget_amount = FiniteDecimalField(
         _l("Budget"),
         places=2,
         validators=[
@@ -87,7 +92,7 @@ class ChallengeForm(FlaskForm):
     eligible_countries = MultiCheckboxField(
         _l("Countries where bidders may be registered"),
         description=_l("Leave all unticked to accept companies from any country."),
-        validators=[Optional()],
+        validators=[OptionalChoice()],
     )
     min_company_age_years = IntegerField(
         _l("Minimum company age (years)"), validators=[Optional(), NumberRange(min=0, max=200)]
@@ -165,20 +170,25 @@ class ChallengeForm(FlaskForm):
             self[name].show(getattr(challenge, name), self.time_zone)
 
 
-class CatalogueFilterForm(FlaskForm):
+class CatalogueFilterForm(PageForm):
     """The catalogue's filters (a GET form: no CSRF token needed)."""
 
     class Meta:
         csrf = False
 
     q = StringField(_l("Search"), validators=[Optional(), Length(max=200)])
-    status = SelectField(_l("Status"), validators=[Optional()])
-    sector = SelectField(_l("Sector"), validators=[Optional()])
-    country = SelectField(_l("Country"), validators=[Optional()])
-    procedure_type = SelectField(_l("Procedure"), validators=[Optional()])
-    currency = SelectField(_l("Currency"), validators=[Optional()])
-    budget_min = DecimalField(_l("Budget from"), validators=[Optional(), NumberRange(min=0)])
-    budget_max = DecimalField(_l("Budget up to"), validators=[Optional(), NumberRange(min=0)])
+    status = SelectField(_l("Status"), validators=[OptionalChoice()])
+    sector = SelectField(_l("Sector"), validators=[OptionalChoice()])
+    country = SelectField(_l("Country"), validators=[OptionalChoice()])
+    procedure_type = SelectField(_l("Procedure"), validators=[OptionalChoice()])
+    currency = SelectField(_l("Currency"), validators=[OptionalChoice()])
+    # Bounded like a budget: the database cannot compare larger amounts.
+    budget_min = FiniteDecimalField(
+        _l("Budget from"), validators=[Optional(), NumberRange(min=0, max=10**13)]
+    )
+    budget_max = FiniteDecimalField(
+        _l("Budget up to"), validators=[Optional(), NumberRange(min=0, max=10**13)]
+    )
     submit = SubmitField(_l("Filter"))
 
     def __init__(self, *args, **kwargs):
@@ -191,7 +201,7 @@ class CatalogueFilterForm(FlaskForm):
         self.currency.choices = options(((c, c) for c in CURRENCIES), blank=True)
 
 
-class AddendumForm(FlaskForm):
+class AddendumForm(PageForm):
     text = TextAreaField(
         _l("What changes"),
         description=MARKDOWN_HINT,
@@ -209,7 +219,7 @@ class AddendumForm(FlaskForm):
     submit = SubmitField(_l("Publish addendum"))
 
 
-class DocumentForm(FlaskForm):
+class DocumentForm(PageForm):
     title = StringField(_l("Document title"), validators=[DataRequired(), Length(max=200)])
     document = FileField(
         _l("PDF file"), validators=[DataRequired(message=_l("Choose a PDF file."))]
@@ -217,7 +227,7 @@ class DocumentForm(FlaskForm):
     submit = SubmitField(_l("Upload"))
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(PageForm):
     """Cancellation or void declaration: the public reason is required."""
 
     reason = TextAreaField(
@@ -226,7 +236,7 @@ class ReasonForm(FlaskForm):
     submit = SubmitField(_l("Confirm"))
 
 
-class QuestionForm(FlaskForm):
+class QuestionForm(PageForm):
     text = TextAreaField(
         _l("Your question"),
         description=_l("Questions and answers are published for everyone, without your name."),
@@ -235,6 +245,6 @@ class QuestionForm(FlaskForm):
     submit = SubmitField(_l("Send question"))
 
 
-class AnswerForm(FlaskForm):
+class AnswerForm(PageForm):
     answer = TextAreaField(_l("Answer"), validators=[DataRequired(), Length(max=10000)])
     submit = SubmitField(_l("Publish answer"))

@@ -138,6 +138,10 @@ class Challenge(db.Model):
     status_reason: Mapped[str | None] = mapped_column(sa.Text)
     # Evaluators see proposals without the supplier's or team's names (on by default).
     blind_review: Mapped[bool] = mapped_column(sa.Boolean, default=True, server_default=sa.true())
+    # Award rules published with the call.
+    max_winners: Mapped[int] = mapped_column(sa.Integer, default=1, server_default="1")
+    minimum_score: Mapped[int] = mapped_column(sa.Integer, default=50, server_default="50")
+    standstill_days: Mapped[int] = mapped_column(sa.Integer, default=10, server_default="10")
 
     agency: Mapped[Agency] = relationship()
     documents: Mapped[list["ChallengeDocument"]] = relationship(

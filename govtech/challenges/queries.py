@@ -21,6 +21,7 @@ from govtech.challenges.models import (
 from govtech.extensions import db
 
 PAGE_SIZE = 20
+MAX_PAGE = 1_000_000
 
 
 @dataclass
@@ -87,7 +88,8 @@ def catalogue_statement(filters: CatalogueFilters) -> sa.Select:
 
 def catalogue_page(filters: CatalogueFilters, page: int = 1, per_page: int = PAGE_SIZE):
     """One page of the catalogue with its agencies loaded, and the total count."""
-    page = max(1, page)
+    # Far pages are empty anyway; the cap keeps OFFSET within the database's integers.
+    page = min(max(1, page), MAX_PAGE)
     stmt = catalogue_statement(filters)
     total = db.session.scalar(
         sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())

@@ -3,10 +3,8 @@
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
-    DecimalField,
     FieldList,
     Form,
     FormField,
@@ -19,7 +17,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from govtech.form_fields import options
+from govtech.form_fields import FiniteDecimalField, OptionalChoice, PageForm, PlainTextMeta, options
 from govtech.proposals.models import INELIGIBILITY_LABELS, MATURITY_LABELS, Maturity
 
 MILESTONE_ROWS = 6
@@ -29,6 +27,8 @@ TEAM_ROWS = 6
 
 class _Row(Form):
     """A repeatable row: entirely blank rows are ignored; started rows must be complete."""
+
+    Meta = PlainTextMeta
 
     def is_blank(self) -> bool:
         return all(field.data in (None, "") for field in self)
@@ -49,7 +49,7 @@ class MilestoneRow(_Row):
     week = IntegerField(_l("Week"), validators=[Optional(), NumberRange(min=1, max=260)])
     deliverable = StringField(_l("Deliverable"), validators=[Optional(), Length(max=1000)])
     acceptance_test = StringField(_l("Acceptance test"), validators=[Optional(), Length(max=1000)])
-    payment_share = DecimalField(
+    payment_share = FiniteDecimalField(
         _l("Payment share in percent"),
         places=2,
         validators=[Optional(), NumberRange(min=0, max=100)],
@@ -80,7 +80,7 @@ def _rows(field_list, keys, convert=None):
     return rows
 
 
-class SolutionStep(FlaskForm):
+class SolutionStep(PageForm):
     summary = TextAreaField(
         _l("Summary"),
         description=_l("What you propose, in a few lines."),
@@ -91,7 +91,7 @@ class SolutionStep(FlaskForm):
         validators=[Optional(), Length(max=20000)],
     )
     maturity = RadioField(
-        _l("Maturity"), choices=options(MATURITY_LABELS.items()), validators=[Optional()]
+        _l("Maturity"), choices=options(MATURITY_LABELS.items()), validators=[OptionalChoice()]
     )
     maturity_evidence = TextAreaField(
         _l("Evidence of maturity"),
@@ -115,7 +115,7 @@ class SolutionStep(FlaskForm):
         self.maturity_evidence.data = proposal.maturity_evidence
 
 
-class PilotStep(FlaskForm):
+class PilotStep(PageForm):
     milestones = FieldList(
         FormField(MilestoneRow), min_entries=MILESTONE_ROWS, max_entries=MILESTONE_ROWS
     )
@@ -147,7 +147,7 @@ class PilotStep(FlaskForm):
             entry.form.process(data=data)
 
 
-class TeamStep(FlaskForm):
+class TeamStep(PageForm):
     team = FieldList(FormField(TeamRow), min_entries=TEAM_ROWS, max_entries=TEAM_ROWS)
     submit = SubmitField(_l("Save and continue"))
 
@@ -159,8 +159,8 @@ class TeamStep(FlaskForm):
             entry.form.process(data=data)
 
 
-class CommitmentsStep(FlaskForm):
-    price_amount = DecimalField(
+class CommitmentsStep(PageForm):
+    price_amount = FiniteDecimalField(
         _l("Price of the pilot"),
         places=2,
         validators=[
@@ -183,7 +183,7 @@ class CommitmentsStep(FlaskForm):
     scale_up_plan = TextAreaField(
         _l("Plan to scale up after the pilot"), validators=[Optional(), Length(max=10000)]
     )
-    scale_up_cost = DecimalField(
+    scale_up_cost = FiniteDecimalField(
         _l("Estimated cost of scaling up"),
         places=2,
         validators=[Optional(), NumberRange(min=0, max=10**13)],
@@ -209,7 +209,7 @@ class CommitmentsStep(FlaskForm):
             self[name].data = getattr(proposal, name)
 
 
-class AttachmentForm(FlaskForm):
+class AttachmentForm(PageForm):
     title = StringField(_l("Document title"), validators=[Optional(), Length(max=200)])
     document = FileField(
         _l("PDF file (at most 10 MB)"), validators=[DataRequired(message=_l("Choose a PDF file."))]
@@ -217,7 +217,7 @@ class AttachmentForm(FlaskForm):
     submit = SubmitField(_l("Upload"))
 
 
-class ScreeningForm(FlaskForm):
+class ScreeningForm(PageForm):
     decision = RadioField(
         _l("Decision"),
         choices=options([("eligible", _l("Eligible")), ("ineligible", _l("Ineligible"))]),
@@ -226,7 +226,7 @@ class ScreeningForm(FlaskForm):
     reason = SelectField(
         _l("Reason"),
         choices=options(INELIGIBILITY_LABELS.items(), blank=True),
-        validators=[Optional()],
+        validators=[OptionalChoice()],
     )
     note = TextAreaField(
         _l("Explanation for the supplier"), validators=[Optional(), Length(max=5000)]

@@ -1,7 +1,24 @@
 """Site-wide pages: home, dashboard, language choice, health check and error pages."""
 
 from flask import Blueprint
+from werkzeug.routing import IntegerConverter
 
 bp = Blueprint("site", __name__)
+
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` in URLs: numbers past the database's INTEGER range match no route (404)
+    instead of failing in the query (an overflow on SQLite, out of range on PostgreSQL)."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
+
+
+@bp.record_once
+def _bounded_integers(state) -> None:
+    # The site blueprint is registered first, so every later route's <int:...> uses it.
+    state.app.url_map.converters["int"] = IdConverter
+
 
 from govtech.site import errors, views  # noqa: E402, F401
