@@ -44,7 +44,7 @@ class PageForm(FlaskForm):
 
     Flask-WTF would also read a JSON body and hand file parts to any field; our forms are
     HTML forms, so a JSON body is ignored and files reach only file fields (anything else
-    would put lists, numbers or uploads where the fields expect text).
+    would put lists, numbers or uploads where the fields expect text, a 500).
     """
 
     class Meta(PlainTextMeta):
@@ -53,7 +53,8 @@ class PageForm(FlaskForm):
                 return super().wrap_formdata(form, formdata)
             if not form.is_submitted():
                 return None
-            data = MultiDict(request.form)
+            # A multipart part without a name arrives under the key None.
+            data = MultiDict((k, v) for k, v in request.form.items(multi=True) if k is not None)
             for field in form:
                 if isinstance(field, FileField) and field.name in request.files:
                     data.setlist(field.name, request.files.getlist(field.name))

@@ -130,3 +130,16 @@ def test_demo_has_proposals_in_every_state(runner, db):
     rows = db.session.execute(sa.select(Proposal.status, Proposal.screening)).all()
     assert {status.value for status, _ in rows} == {"draft", "submitted", "withdrawn"}
     assert {screening.value for _, screening in rows} == {"pending", "eligible", "ineligible"}
+
+
+def test_demo_has_an_award_with_its_notice_and_a_pilot_in_progress(runner, db):
+    from govtech.awards.models import AwardNotice, MilestoneStatus, PilotMilestone
+    from govtech.challenges.models import Challenge
+
+    assert runner.invoke(args=["seed", "demo"]).exit_code == 0
+    statuses = {s.value for s in db.session.scalars(sa.select(Challenge.status))}
+    assert {"awarded", "in_evaluation"} <= statuses
+    assert db.session.scalar(sa.select(sa.func.count(AwardNotice.id))) == 1
+    milestones = {m.status for m in db.session.scalars(sa.select(PilotMilestone))}
+    assert MilestoneStatus.ACCEPTED in milestones
+    assert MilestoneStatus.DELIVERED in milestones

@@ -119,12 +119,12 @@ def check_timeline(values: Mapping[str, Any], *, at_publication: bool) -> list[C
 
 
 def _next_reference(agency) -> str:
-    year = clock.now().year
-    prefix = f"{agency.code}-{year}-"
+    # AGENCY-YYYY-Cnnnn: the C keeps challenge references apart from notice references.
+    prefix = f"{agency.code}-{clock.now().year}-C"
     last = db.session.scalar(
         sa.select(sa.func.max(Challenge.reference)).where(Challenge.reference.like(f"{prefix}%"))
     )
-    number = int(last.rsplit("-", 1)[1]) + 1 if last else 1
+    number = int(last[len(prefix) :]) + 1 if last else 1
     return f"{prefix}{number:04d}"
 
 
