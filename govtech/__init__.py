@@ -160,7 +160,7 @@ def _enable_sqlite_foreign_keys(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Mount one blueprint per domain."""
-    from govtech import accounts, awards, challenges, evaluation, proposals, site
+    from govtech import accounts, awards, challenges, evaluation, proposals, site, transparency
     from govtech.awards import presentation as _award_panels  # noqa: F401
     from govtech.challenges import dashboard as _challenge_panels  # noqa: F401
     from govtech.evaluation import presentation as _evaluation_panels  # noqa: F401
@@ -174,6 +174,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(evaluation.bp)
     app.register_blueprint(evaluation.api)
     app.register_blueprint(awards.bp)
+    app.register_blueprint(transparency.bp)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -185,6 +186,7 @@ def register_errorhandlers(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     """`flask users ...`, `flask seed ...` and each domain's commands."""
+    from govtech.audit.commands import audit_cli
     from govtech.awards.commands import notices_cli
     from govtech.challenges.commands import challenges_cli
     from govtech.commands import seed_cli, users_cli
@@ -193,6 +195,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(seed_cli)
     app.cli.add_command(challenges_cli)
     app.cli.add_command(notices_cli)
+    app.cli.add_command(audit_cli)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -30,6 +30,8 @@ def main_navigation() -> list[tuple[str, str]]:
         ("transparency.results", _("Results")),
         ("transparency.ecosystem", _("Ecosystem")),
         ("evaluation.checklist", _("Checklist")),
+        ("awards.verify", _("Verify a notice")),
+        ("transparency.audit_head", _("Audit log")),
     ]
     return [
         (endpoint, label) for endpoint, label in items if endpoint in current_app.view_functions

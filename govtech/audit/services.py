@@ -78,6 +78,8 @@ def iter_chain(batch_size: int = 1000) -> Iterator[AuditEntry]:
             .where(AuditEntry.id > last_id)
             .order_by(AuditEntry.id)
             .limit(batch_size)
+            # Always what the database holds now, never a copy already in the session.
+            .execution_options(populate_existing=True)
         ).all()
         if not batch:
             return
