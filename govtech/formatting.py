@@ -4,15 +4,26 @@ import datetime as dt
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from flask_babel import format_currency, format_date, format_datetime, format_decimal, get_locale
+from flask_babel import (
+    format_currency,
+    format_date,
+    format_datetime,
+    format_decimal,
+    format_time,
+    get_locale,
+)
 
 
 def moment_in_zone(value: dt.datetime | None, time_zone: str = "UTC", style: str = "medium") -> str:
     """A UTC moment shown in `time_zone`, with the zone's abbreviation."""
     if value is None:
         return ""
-    local = value.astimezone(ZoneInfo(time_zone))
-    return f"{format_datetime(local.replace(tzinfo=None), style)} ({local.tzname()})"
+    local = value.astimezone(ZoneInfo(time_zone)).replace(tzinfo=None)
+    if style == "long":
+        text = format_datetime(local, "medium")  # to the second: receipts and notices
+    else:
+        text = f"{format_date(local, 'medium')} {format_time(local, 'short')}"
+    return f"{text} ({value.astimezone(ZoneInfo(time_zone)).tzname()})"
 
 
 def day(value: dt.date | dt.datetime | None, style: str = "medium") -> str:
