@@ -9,7 +9,14 @@ from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
-from wtforms import DateTimeLocalField, DecimalField, FileField, SelectMultipleField, StringField
+from wtforms import (
+    DateTimeLocalField,
+    DecimalField,
+    FileField,
+    IntegerField,
+    SelectMultipleField,
+    StringField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.meta import DefaultMeta
 from wtforms.validators import Optional
@@ -70,6 +77,17 @@ class OptionalChoice(Optional):
 
     def __init__(self):
         super().__init__(strip_whitespace=False)
+
+
+class BoundedIntegerField(IntegerField):
+    """A whole number within the database's INTEGER range; a larger one is not a valid
+    number (WTForms' NumberRange would overflow turning it into a float: a 500)."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data is not None and abs(self.data) > 2**31 - 1:
+            self.data = None
+            raise ValueError(self.gettext("Not a valid integer value."))
 
 
 class FiniteDecimalField(DecimalField):

@@ -274,3 +274,56 @@ def test_milestone_acceptance_flow_and_permissions(app, db):
         ).status_code
         == 403
     )
+
+
+def test_a_recorded_reason_lets_the_award_go_ahead_without_a_scorecard(app, db):
+    challenge, staff, proposals, evaluators = factories.evaluation_scenario()
+    for proposal in proposals:
+        factories.score(proposal, evaluators[0], [4, 4, 4, 4])
+        factories.score(proposal, evaluators[1], [4, 4, 4, 4])
+    factories.score(proposals[0], evaluators[2], [4, 4, 4, 4])
+    from govtech.evaluation.services import assignment_of
+
+    db.session.commit()
+    missing = assignment_of(challenge, evaluators[2])
+    client = _client(app, staff)
+    url = f"/evaluation/challenges/{challenge.id}/missing/{missing.id}/{proposals[1].id}"
+    client.post(url, data={"reason": "corto"})
+    with pytest.raises(AwardError, match="missing"):
+        propose_award(challenge, staff, [proposals[0].id])
+    client.post(url, data={"reason": "La evaluadora está de licencia médica hasta marzo."})
+    assert propose_award(challenge, staff, [proposals[0].id]) is not None
+    entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "scorecard.excused"))
+    assert "licencia" in entry.summary["reason"]
+
+
+def test_a_correction_supersedes_the_notice_and_both_are_kept(app, db, runner, tmp_path):
+    challenge, staff, proposals, evaluators, decision, notice = _confirmed()
+    db.session.commit()
+    client = _client(app, staff)
+    original_pdf = app.test_client().get(f"/notices/{notice.reference}.pdf").data
+    response = client.post(
+        f"/notices/{notice.reference}/correct",
+        data={"reason": "El nombre legal del ganador estaba mal escrito."},
+    )
+    assert response.status_code == 302
+    correction = db.session.scalar(
+        sa.select(AwardNotice).where(AwardNotice.supersedes_id == notice.id)
+    )
+    assert correction.reference != notice.reference
+    assert correction.record["corrects"]["reference"] == notice.reference
+    assert correction.correction_reason.startswith("El nombre legal")
+    old_page = app.test_client().get(f"/notices/{notice.reference}").get_data(as_text=True)
+    assert f"Superseded by {correction.reference}" in old_page
+    assert app.test_client().get(f"/notices/{notice.reference}.pdf").data == original_pdf
+    good = tmp_path / "old.pdf"
+    good.write_bytes(original_pdf)
+    result = runner.invoke(args=["notices", "verify", str(good)])
+    assert result.exit_code == 0
+    assert f"superseded by {correction.reference}" in result.output
+    again = client.post(
+        f"/notices/{notice.reference}/correct",
+        data={"reason": "Una segunda corrección sobre el original no vale."},
+    )
+    assert again.status_code == 302
+    assert db.session.scalar(sa.select(sa.func.count(AwardNotice.id))) == 2

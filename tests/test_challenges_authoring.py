@@ -48,12 +48,18 @@ def test_agency_creates_a_draft_in_its_time_zone(app, db):
     staff = factories.agency_staff(factories.agency(time_zone="America/Bogota"))
     db.session.commit()
     client = _client_for(app, staff)
-    form = _form()
+    form = _form(max_winners="2", minimum_score="60", standstill_days="15", blind_review="y")
     response = client.post("/challenges/new", data=form)
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     challenge = db.session.scalar(sa.select(Challenge))
     assert challenge.status is ChallengeStatus.DRAFT
     assert str(challenge.budget_amount) == "150000.50"
+    assert (challenge.max_winners, challenge.minimum_score, challenge.standstill_days) == (
+        2,
+        60,
+        15,
+    )
+    assert challenge.blind_review is True
     # 10:00 in Bogotá (UTC-5) is stored as 15:00 UTC.
     typed = dt.datetime.strptime(form["question_deadline"], "%Y-%m-%dT%H:%M")
     assert challenge.question_deadline == (typed + dt.timedelta(hours=5)).replace(tzinfo=dt.UTC)

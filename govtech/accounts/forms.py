@@ -5,7 +5,6 @@ from zoneinfo import available_timezones
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     EmailField,
-    IntegerField,
     PasswordField,
     RadioField,
     SelectField,
@@ -31,7 +30,7 @@ from govtech import clock
 from govtech.accounts.models import GOVERNMENT_LEVEL_LABELS, SIZE_BAND_LABELS
 from govtech.accounts.tax_ids import VALIDATORS, InvalidTaxId, normalise_tax_id
 from govtech.countries import country_choices
-from govtech.form_fields import OptionalChoice, PageForm, options
+from govtech.form_fields import BoundedIntegerField, OptionalChoice, PageForm, options
 
 _TIME_ZONES = sorted(
     tz for tz in available_timezones() if tz.startswith(("America/", "Europe/Madrid", "UTC"))
@@ -79,7 +78,7 @@ class RegistrationForm(PageForm):
         choices=options(SIZE_BAND_LABELS.items(), blank=True),
         validators=[OptionalChoice()],
     )
-    founding_year = IntegerField(_l("Year founded"), validators=[Optional()])
+    founding_year = BoundedIntegerField(_l("Year founded"), validators=[Optional()])
     website = URLField(_l("Website"), validators=[Optional(), URL(), Length(max=300)])
     # Agency fields
     agency_name = StringField(_l("Name of the agency"), validators=[Length(max=200)])
@@ -182,9 +181,9 @@ class SupplierProfileForm(PageForm):
     size_band = SelectField(
         _l("Size"), choices=options(SIZE_BAND_LABELS.items()), validators=[InputRequired()]
     )
-    founding_year = IntegerField(_l("Year founded"), validators=[InputRequired()])
+    founding_year = BoundedIntegerField(_l("Year founded"), validators=[InputRequired()])
     website = URLField(_l("Website"), validators=[Optional(), URL(), Length(max=300)])
-    team_size = IntegerField(
+    team_size = BoundedIntegerField(
         _l("Team size (people)"), validators=[Optional(), NumberRange(1, 100000)]
     )
     description = TextAreaField(

@@ -71,3 +71,11 @@ class MilestoneDecisionForm(FlaskForm):
     )
     reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=5000)])
     submit = SubmitField(_l("Record"))
+
+
+class CorrectionForm(FlaskForm):
+    reason = TextAreaField(
+        _l("What the correction changes, and why"),
+        validators=[DataRequired(), Length(min=30, max=5000)],
+    )
+    submit = SubmitField(_l("Issue a correcting notice"))

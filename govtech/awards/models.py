@@ -102,14 +102,17 @@ class AwardNotice(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(sa.String(40), unique=True)
     challenge_id: Mapped[int] = mapped_column(sa.ForeignKey("challenges.id"), index=True)
-    decision_id: Mapped[int] = mapped_column(sa.ForeignKey("award_decisions.id"), unique=True)
+    decision_id: Mapped[int] = mapped_column(sa.ForeignKey("award_decisions.id"), index=True)
     language: Mapped[str] = mapped_column(sa.String(8))
     issued_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     record: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
     record_sha256: Mapped[str] = mapped_column(sa.String(64))
     pdf: Mapped[bytes] = deferred(mapped_column(sa.LargeBinary, nullable=False))
     pdf_sha256: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    supersedes_id: Mapped[int | None] = mapped_column(sa.ForeignKey("award_notices.id"))
+    supersedes_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("award_notices.id"), unique=True
+    )
+    correction_reason: Mapped[str | None] = mapped_column(sa.Text)
 
     challenge: Mapped[Challenge] = relationship()
     decision: Mapped[AwardDecision] = relationship()

@@ -204,17 +204,29 @@ def render_notice_pdf(record: dict, digest: str, language: str) -> bytes:
     return HTML(string=html, url_fetcher=StaticOnlyFetcher()).write_pdf()
 
 
-def issue_notice(decision: AwardDecision, supersedes: AwardNotice | None = None) -> AwardNotice:
-    """Generate and store the notice of a confirmed decision (once; never regenerated)."""
+def issue_notice(
+    decision: AwardDecision,
+    supersedes: AwardNotice | None = None,
+    correction_reason: str | None = None,
+) -> AwardNotice:
+    """Generate and store the notice of a confirmed decision (once; never regenerated).
+
+    A correction is a new notice that supersedes the old one; both are kept and linked.
+    """
     existing = db.session.scalar(
-        sa.select(AwardNotice).where(AwardNotice.decision_id == decision.id)
+        sa.select(AwardNotice)
+        .where(AwardNotice.decision_id == decision.id)
+        .order_by(AwardNotice.id)
+        .limit(1)
     )
-    if existing is not None:
+    if existing is not None and supersedes is None:
         return existing
     challenge = decision.challenge
-    issued_at = decision.confirmed_at or clock.now()
+    issued_at = clock.now() if supersedes else (decision.confirmed_at or clock.now())
     reference = next_reference(challenge.agency.code)
     record = notice_record(decision, reference, issued_at)
+    if supersedes is not None:
+        record["corrects"] = {"reference": supersedes.reference, "reason": correction_reason}
     digest = record_digest(record)
     language = challenge.agency.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
     pdf = render_notice_pdf(record, digest, language)
@@ -229,6 +241,7 @@ def issue_notice(decision: AwardDecision, supersedes: AwardNotice | None = None)
         pdf=pdf,
         pdf_sha256=hashlib.sha256(pdf).hexdigest(),
         supersedes_id=supersedes.id if supersedes else None,
+        correction_reason=correction_reason,
     )
     db.session.add(notice)
     db.session.flush()

@@ -407,3 +407,32 @@ def pilot_milestones(challenge: Challenge) -> list[PilotMilestone]:
             .order_by(AwardedProposal.rank, PilotMilestone.position)
         )
     )
+
+
+def issue_correction(notice, staff: User, reason: str):
+    """Correct an issued notice: a new notice that supersedes it (the old one is kept)."""
+    from govtech.awards.notices import superseded_by
+
+    challenge = notice.challenge
+    if not challenge.can_manage(staff):
+        raise AwardError(_l("Only staff of the agency can correct its notices."))
+    if superseded_by(notice) is not None:
+        raise AwardError(_l("This notice has already been corrected; correct the latest one."))
+    if len((reason or "").strip()) < MIN_JUSTIFICATION:
+        raise AwardError(
+            _l("Explain the correction in at least %(n)s characters.", n=MIN_JUSTIFICATION),
+            "reason",
+        )
+    correction = issue_notice(notice.decision, supersedes=notice, correction_reason=reason.strip())
+    record(
+        "notice.corrected",
+        correction,
+        actor=staff,
+        agency_id=challenge.agency_id,
+        challenge_id=challenge.id,
+        supersedes=notice.reference,
+        reference=correction.reference,
+        reason=reason.strip(),
+        pdf_sha256=correction.pdf_sha256,
+    )
+    return correction

@@ -12,6 +12,7 @@ from govtech.awards import bp
 from govtech.awards.forms import (
     AnswerForm,
     AppealForm,
+    CorrectionForm,
     DecisionForm,
     EvidenceForm,
     MilestoneDecisionForm,
@@ -25,6 +26,7 @@ from govtech.awards.services import (
     confirm_decision,
     decide_milestone,
     deliver_milestone,
+    issue_correction,
     lodge_appeal,
     pending_decision,
     propose_award,
@@ -109,6 +111,28 @@ def notice(reference: str):
     return render_template(
         "awards/notice.html", notice=item, r=item.record, superseded=superseded_by(item)
     )
+
+
+@bp.route("/notices/<reference>/correct", methods=["POST"])
+@roles(Role.AGENCY_STAFF)
+def correct(reference: str):
+    """Issue a correction that supersedes this notice (both stay public and linked)."""
+    item = db.session.scalar(sa.select(AwardNotice).where(AwardNotice.reference == reference))
+    if item is None:
+        abort(404)
+    load_challenge(item.challenge_id, manage=True)
+    form = CorrectionForm()
+    try:
+        if not form.validate_on_submit():
+            raise AwardError(_("Explain the correction in at least 30 characters."))
+        correction = issue_correction(item, current_user, form.reason.data)
+    except AwardError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("awards.notice", reference=reference))
+    db.session.commit()
+    flash(_("Correction %(ref)s issued.", ref=correction.reference), "success")
+    return redirect(url_for("awards.notice", reference=correction.reference))
 
 
 @bp.route("/notices/<reference>.pdf")

@@ -10,6 +10,7 @@ from govtech.challenges.models import Challenge, ChallengeStatus, ProcedureType,
 from govtech.challenges.queries import CatalogueFilters, catalogue_page
 from govtech.challenges.services import close_due_challenges
 from govtech.extensions import db
+from govtech.form_fields import refuse_control_characters
 from govtech.permissions import public
 
 MAX_PER_PAGE = 100
@@ -50,6 +51,12 @@ def challenge_json(challenge: Challenge) -> dict:
             "expected_award": _iso(challenge.expected_award_date),
         },
         "pilot_duration_weeks": challenge.pilot_duration_weeks,
+        "award_rules": {
+            "max_winners": challenge.max_winners,
+            "minimum_score": challenge.minimum_score,
+            "standstill_days": challenge.standstill_days,
+            "blind_review": challenge.blind_review,
+        },
         "status_reason": challenge.status_reason,
     }
 
@@ -66,6 +73,17 @@ def _enum_arg(name, enum_cls):
         return enum_cls(value)
     except ValueError:
         abort(400, description=f"unknown {name}: {value[:50]}")
+
+
+def _text_arg(name, length):
+    """A text filter cut to `length`; control characters are refused as in the forms (NUL
+    would otherwise fail in PostgreSQL)."""
+    value = request.args.get(name) or ""
+    try:
+        refuse_control_characters(value)
+    except ValueError:
+        abort(400, description=f"{name} must not contain control characters")
+    return value.strip()[:length] or None
 
 
 def _decimal_arg(name):
@@ -93,12 +111,12 @@ def list_challenges():
     filters = CatalogueFilters(
         status=status,
         sector=_enum_arg("sector", Sector),
-        country=(request.args.get("country") or "").upper()[:2] or None,
+        country=(_text_arg("country", 2) or "").upper() or None,
         procedure_type=_enum_arg("procedure_type", ProcedureType),
-        currency=(request.args.get("currency") or "").upper()[:3] or None,
+        currency=(_text_arg("currency", 3) or "").upper() or None,
         budget_min=_decimal_arg("budget_min"),
         budget_max=_decimal_arg("budget_max"),
-        text=(request.args.get("q") or "").strip()[:200] or None,
+        text=_text_arg("q", 200),
     )
     page = request.args.get("page", 1, type=int)
     per_page = request.args.get("per_page", 20, type=int)

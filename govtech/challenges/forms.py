@@ -5,7 +5,6 @@ from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     EmailField,
-    IntegerField,
     SelectField,
     StringField,
     SubmitField,
@@ -32,6 +31,7 @@ from govtech.challenges.models import (
 )
 from govtech.countries import CURRENCIES, country_choices, currency_choices
 from govtech.form_fields import (
+    BoundedIntegerField,
     FiniteDecimalField,
     LocalDateTimeField,
     MultiCheckboxField,
@@ -94,10 +94,10 @@ class ChallengeForm(PageForm):
         description=_l("Leave all unticked to accept companies from any country."),
         validators=[OptionalChoice()],
     )
-    min_company_age_years = IntegerField(
+    min_company_age_years = BoundedIntegerField(
         _l("Minimum company age (years)"), validators=[Optional(), NumberRange(min=0, max=200)]
     )
-    max_company_age_years = IntegerField(
+    max_company_age_years = BoundedIntegerField(
         _l("Maximum company age (years)"), validators=[Optional(), NumberRange(min=0, max=200)]
     )
     question_deadline = LocalDateTimeField(
@@ -109,8 +109,27 @@ class ChallengeForm(PageForm):
     expected_award_date = LocalDateTimeField(
         _l("Expected award date"), validators=[InputRequired()]
     )
-    pilot_duration_weeks = IntegerField(
+    pilot_duration_weeks = BoundedIntegerField(
         _l("Pilot duration (weeks)"), validators=[InputRequired(), NumberRange(min=1, max=260)]
+    )
+    blind_review = BooleanField(
+        _l("Blind review: evaluators do not see the names of bidders or their teams"),
+        default=True,
+    )
+    max_winners = BoundedIntegerField(
+        _l("Number of pilots that may be awarded"),
+        default=1,
+        validators=[Optional(), NumberRange(min=1, max=10)],
+    )
+    minimum_score = BoundedIntegerField(
+        _l("Minimum weighted score to win (0–100)"),
+        default=50,
+        validators=[Optional(), NumberRange(min=0, max=100)],
+    )
+    standstill_days = BoundedIntegerField(
+        _l("Standstill period for appeals after the award (days)"),
+        default=10,
+        validators=[Optional(), NumberRange(min=1, max=60)],
     )
     contact_name = StringField(_l("Contact person"), validators=[DataRequired(), Length(max=200)])
     contact_email = EmailField(
@@ -141,9 +160,13 @@ class ChallengeForm(PageForm):
                 "title", "problem_statement", "current_situation", "expected_results",
                 "region", "budget_amount", "currency", "min_company_age_years",
                 "max_company_age_years", "pilot_duration_weeks", "contact_name",
-                "contact_email",
+                "contact_email", "max_winners", "minimum_score", "standstill_days",
             )
         }  # fmt: skip
+        data["blind_review"] = bool(self.blind_review.data)
+        for name in ("max_winners", "minimum_score", "standstill_days"):
+            if data[name] is None:  # left empty: the platform's default rule
+                data[name] = self[name].default
         data["title"] = data["title"].strip()
         data["sector"] = Sector(self.sector.data)
         data["procedure_type"] = ProcedureType(self.procedure_type.data)
@@ -161,7 +184,8 @@ class ChallengeForm(PageForm):
             "title", "problem_statement", "current_situation", "expected_results", "region",
             "budget_amount", "currency", "min_company_age_years", "max_company_age_years",
             "pilot_duration_weeks", "contact_name", "contact_email", "country",
-            "eligible_size_bands", "eligible_countries",
+            "eligible_size_bands", "eligible_countries", "blind_review", "max_winners",
+            "minimum_score", "standstill_days",
         ):  # fmt: skip
             self[name].data = getattr(challenge, name)
         self.sector.data = challenge.sector.value

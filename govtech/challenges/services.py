@@ -40,7 +40,7 @@ EDITABLE_FIELDS = (
     "region", "budget_amount", "currency", "procedure_type", "eligible_size_bands",
     "eligible_countries", "min_company_age_years", "max_company_age_years", "question_deadline",
     "submission_deadline", "expected_award_date", "pilot_duration_weeks", "contact_name",
-    "contact_email",
+    "contact_email", "blind_review", "max_winners", "minimum_score", "standstill_days",
 )  # fmt: skip
 
 

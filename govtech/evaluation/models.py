@@ -227,3 +227,17 @@ class ConsensusNote(db.Model):
     note: Mapped[str] = mapped_column(sa.Text)
     author_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+
+class MissingScorecardReason(db.Model):
+    """The agency's recorded reason why one evaluator will not score one proposal."""
+
+    __tablename__ = "missing_scorecard_reasons"
+    __table_args__ = (sa.UniqueConstraint("assignment_id", "proposal_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(sa.ForeignKey("evaluator_assignments.id"))
+    proposal_id: Mapped[int] = mapped_column(sa.ForeignKey("proposals.id"), index=True)
+    reason: Mapped[str] = mapped_column(sa.Text)
+    recorded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=clock.now)

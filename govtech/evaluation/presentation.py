@@ -15,6 +15,7 @@ from govtech.evaluation.models import (
 )
 from govtech.evaluation.ranking import (
     divergences,
+    missing_scorecard_pairs,
     missing_scorecards,
     open_divergences,
     ranking,
@@ -156,6 +157,11 @@ def results_context(challenge: Challenge, hidden: set[int]) -> dict:
         "cards_by_proposal": cards_by_proposal,
         "flags": flags,
         "missing": missing_scorecards(challenge),
+        "missing_pairs": [
+            (aid, db.session.get(Proposal, pid))
+            for aid, pid in missing_scorecard_pairs(challenge)
+            if pid not in hidden
+        ],
         "open_divergences": open_divergences(challenge),
         "conflicts_declared": conflicts_declared,
         "minimum": MIN_EVALUATORS,

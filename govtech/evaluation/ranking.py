@@ -221,9 +221,10 @@ def scores_by_criterion(proposal: Proposal) -> dict[int, list[tuple[int, int | N
     return result
 
 
-def missing_scorecards(challenge: Challenge) -> int:
-    """Scorecards still to submit: accepted evaluators × eligible proposals they may score."""
-    from govtech.evaluation.models import ConflictDeclaration
+def missing_scorecard_pairs(challenge: Challenge) -> list[tuple[int, int]]:
+    """(assignment id, proposal id) still to score: accepted evaluators × eligible proposals,
+    less declared conflicts, submitted scorecards and reasons the agency recorded."""
+    from govtech.evaluation.models import ConflictDeclaration, MissingScorecardReason
 
     pairs = db.session.execute(
         sa.select(EvaluatorAssignment.id, EvaluatorAssignment.user_id, Proposal.id)
@@ -234,6 +235,7 @@ def missing_scorecards(challenge: Challenge) -> int:
             Proposal.status == ProposalStatus.SUBMITTED,
             Proposal.screening == Screening.ELIGIBLE,
         )
+        .order_by(EvaluatorAssignment.id, Proposal.id)
     ).all()
     blocked = {
         (d.user_id, d.proposal_id)
@@ -242,13 +244,25 @@ def missing_scorecards(challenge: Challenge) -> int:
         )
         if d.blocks
     }
-    submitted = set(
+    done = set(
         db.session.execute(
             sa.select(Scorecard.assignment_id, Scorecard.proposal_id).where(
                 Scorecard.status == ScorecardStatus.SUBMITTED
             )
         ).all()
     )
-    return sum(
-        1 for aid, uid, pid in pairs if (uid, pid) not in blocked and (aid, pid) not in submitted
+    done |= set(
+        db.session.execute(
+            sa.select(MissingScorecardReason.assignment_id, MissingScorecardReason.proposal_id)
+        ).all()
     )
+    return [
+        (aid, pid)
+        for aid, uid, pid in pairs
+        if (uid, pid) not in blocked and (aid, pid) not in done
+    ]
+
+
+def missing_scorecards(challenge: Challenge) -> int:
+    """How many scorecards are still missing (see `missing_scorecard_pairs`)."""
+    return len(missing_scorecard_pairs(challenge))

@@ -620,6 +620,14 @@ def record_consensus(proposal: Proposal, criterion: Criterion, staff: User, note
     """The agency records the panel's consensus on a divergent criterion."""
     if not proposal.challenge.can_manage(staff):
         raise EvaluationError(_l("Only staff of the agency record consensus notes."))
+    if (
+        proposal.challenge.status is not ChallengeStatus.IN_EVALUATION
+        or proposal.status is not ProposalStatus.SUBMITTED
+        or proposal.screening is not Screening.ELIGIBLE
+    ):
+        raise EvaluationError(
+            _l("Consensus notes are recorded on eligible proposals during the evaluation.")
+        )
     if len((note or "").strip()) < 10:
         raise EvaluationError(_l("Write the consensus in at least 10 characters."), "note")
     existing = db.session.scalar(
@@ -645,4 +653,38 @@ def record_consensus(proposal: Proposal, criterion: Criterion, staff: User, note
         agency_id=proposal.challenge.agency_id,
         challenge_id=proposal.challenge_id,
         criterion=criterion.id,
+    )
+
+
+def record_missing_scorecard(
+    assignment: EvaluatorAssignment, proposal: Proposal, staff: User, reason: str
+) -> None:
+    """The agency records why an evaluator's scorecard will be missing (illness, a conflict
+    found late...), so the award can go ahead without it."""
+    from govtech.evaluation.models import MissingScorecardReason
+
+    challenge = proposal.challenge
+    if not challenge.can_manage(staff) or assignment.challenge_id != challenge.id:
+        raise EvaluationError(_l("Only staff of the agency record missing scorecards."))
+    if challenge.status is not ChallengeStatus.IN_EVALUATION:
+        raise EvaluationError(_l("The evaluation is over."))
+    if len((reason or "").strip()) < 10:
+        raise EvaluationError(_l("Explain the reason in at least 10 characters."), "reason")
+    db.session.add(
+        MissingScorecardReason(
+            assignment_id=assignment.id,
+            proposal_id=proposal.id,
+            reason=reason.strip(),
+            recorded_by_id=staff.id,
+        )
+    )
+    db.session.flush()
+    record(
+        "scorecard.excused",
+        proposal,
+        actor=staff,
+        agency_id=challenge.agency_id,
+        challenge_id=challenge.id,
+        assignment=assignment.id,
+        reason=reason.strip(),
     )

@@ -33,6 +33,7 @@ from govtech.evaluation.models import (
     ConflictDeclaration,
     ConflictKind,
     Criterion,
+    EvaluatorAssignment,
     Scorecard,
     ScorecardStatus,
 )
@@ -58,6 +59,7 @@ from govtech.evaluation.services import (
     panel,
     readiness_answers,
     record_consensus,
+    record_missing_scorecard,
     reopen_scorecard,
     resolve_flag,
     rubric,
@@ -455,6 +457,7 @@ def consensus(proposal_id: int, criterion_id: int):
     """Record the consensus on a divergent criterion."""
     proposal = db.get_or_404(Proposal, proposal_id)
     challenge = load_challenge(proposal.challenge_id, manage=True)
+    ensure(proposal.can_view(current_user), hide=True)  # sealed and unsubmitted: not found
     ensure(proposal.id not in blocked_proposal_ids(challenge, current_user))
     criterion = db.session.scalar(
         sa.select(Criterion).where(
@@ -498,4 +501,31 @@ def resolve(declaration_id: int):
             flash(_("Flag resolved."), "success")
     else:
         flash(_("Choose a decision and explain it."), "error")
+    return redirect(url_for("evaluation.results", challenge_id=challenge.id))
+
+
+@bp.route(
+    "/evaluation/challenges/<int:challenge_id>/missing/<int:assignment_id>/<int:proposal_id>",
+    methods=["POST"],
+)
+@roles(Role.AGENCY_STAFF)
+def excuse(challenge_id: int, assignment_id: int, proposal_id: int):
+    """Record why one evaluator's scorecard for one proposal will be missing."""
+    challenge = load_challenge(challenge_id, manage=True)
+    assignment = db.get_or_404(EvaluatorAssignment, assignment_id)
+    proposal = db.get_or_404(Proposal, proposal_id)
+    ensure(
+        assignment.challenge_id == challenge.id and proposal.challenge_id == challenge.id, hide=True
+    )
+    form = ReasonForm()
+    try:
+        if not form.validate_on_submit():
+            raise EvaluationError(_("Explain the reason in at least 10 characters."))
+        record_missing_scorecard(assignment, proposal, current_user, form.reason.data)
+    except EvaluationError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(_("Reason recorded."), "success")
     return redirect(url_for("evaluation.results", challenge_id=challenge.id))

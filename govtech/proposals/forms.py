@@ -8,7 +8,6 @@ from wtforms import (
     FieldList,
     Form,
     FormField,
-    IntegerField,
     RadioField,
     SelectField,
     StringField,
@@ -17,7 +16,14 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from govtech.form_fields import FiniteDecimalField, OptionalChoice, PageForm, PlainTextMeta, options
+from govtech.form_fields import (
+    BoundedIntegerField,
+    FiniteDecimalField,
+    OptionalChoice,
+    PageForm,
+    PlainTextMeta,
+    options,
+)
 from govtech.proposals.models import INELIGIBILITY_LABELS, MATURITY_LABELS, Maturity
 
 MILESTONE_ROWS = 6
@@ -46,7 +52,7 @@ class _Row(Form):
 
 class MilestoneRow(_Row):
     name = StringField(_l("Milestone"), validators=[Optional(), Length(max=200)])
-    week = IntegerField(_l("Week"), validators=[Optional(), NumberRange(min=1, max=260)])
+    week = BoundedIntegerField(_l("Week"), validators=[Optional(), NumberRange(min=1, max=260)])
     deliverable = StringField(_l("Deliverable"), validators=[Optional(), Length(max=1000)])
     acceptance_test = StringField(_l("Acceptance test"), validators=[Optional(), Length(max=1000)])
     payment_share = FiniteDecimalField(

@@ -13,6 +13,12 @@ from govtech.permissions import public, roles
 from govtech.transparency import bp
 
 PAGE = 100
+# Bidders' actions, hidden from the agency's trail until the challenge closes.
+SEALED_OBJECTS = ("Proposal", "ProposalSubmission", "ProposalAttachment")
+# Questions are published without the asker's identity, in the trail too.
+ANONYMOUS_ACTIONS = ("question.asked",)
+# Questions are published without the asker's identity, in the trail too.
+ANONYMOUS_ACTIONS = ("question.asked",)
 
 
 @bp.route("/audit")
@@ -35,13 +41,17 @@ def challenge_trail(challenge_id: int):
         challenge = db.get_or_404(Challenge, challenge_id)
     else:
         challenge = load_challenge(challenge_id, manage=True)
-    entries = db.session.scalars(
-        sa.select(AuditEntry)
-        .where(AuditEntry.challenge_id == challenge.id)
-        .order_by(AuditEntry.id.desc())
-        .limit(500)
-    ).all()
-    return render_template("transparency/audit_trail.html", challenge=challenge, entries=entries)
+    stmt = sa.select(AuditEntry).where(AuditEntry.challenge_id == challenge.id)
+    if challenge.closed_at is None and not current_user.is_admin:
+        # Sealed bidding: before the deadline the agency must not learn who is bidding.
+        stmt = stmt.where(AuditEntry.object_type.not_in(SEALED_OBJECTS))
+    entries = db.session.scalars(stmt.order_by(AuditEntry.id.desc()).limit(500)).all()
+    return render_template(
+        "transparency/audit_trail.html",
+        challenge=challenge,
+        entries=entries,
+        anonymous=ANONYMOUS_ACTIONS,
+    )
 
 
 @bp.route("/audit/all")
