@@ -327,3 +327,21 @@ def test_a_correction_supersedes_the_notice_and_both_are_kept(app, db, runner, t
     )
     assert again.status_code == 302
     assert db.session.scalar(sa.select(sa.func.count(AwardNotice.id))) == 2
+
+
+def test_weasyprint_fetches_only_the_apps_static_files():
+    from govtech.awards.notices import StaticOnlyFetcher
+
+    fetcher = StaticOnlyFetcher()
+    own = fetcher.fetch("static:css/govtech.css")
+    assert b"gt-header" in own.read()
+    for url in (
+        "file:///etc/passwd",
+        "http://127.0.0.1:9/",
+        "https://example.org/logo.png",
+        "static:../../pyproject.toml",
+        "static:/../config.py",
+    ):
+        with pytest.raises(ValueError, match="refused|no such static file|disallowed"):
+            fetcher.fetch(url)
+    assert fetcher.fetch("data:text/plain,hola").read() == b"hola"
