@@ -338,6 +338,11 @@ EXPECTED: dict[str, list[Probe]] = {
     "transparency.challenge_trail": [
         get("published challenge", both(AGENCY_ADMIN), _challenge)],
     "transparency.full_trail": [get("whole audit log", both(ADMIN))],
+    "transparency.challenge_ocds": [
+        get("published challenge", both(EVERYONE), _challenge),
+        get("the agency's draft", both(NOBODY_HIDDEN), _draft)],
+    "transparency.ocds_releases": [get("all public releases", both(EVERYONE))],
+    "transparency.ocds_records": [get("all public records", both(EVERYONE))],
 }
 
 # Cells where today's code differs from the decision above, in code being built by someone

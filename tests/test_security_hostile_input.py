@@ -21,6 +21,7 @@ from werkzeug.exceptions import NotFound
 from werkzeug.test import encode_multipart
 
 from govtech import clock
+from govtech.accounts.services import password_reset_token
 from govtech.challenges.services import ask_question, close_if_due
 from govtech.proposals.services import start_proposal
 from tests import factories
@@ -84,11 +85,13 @@ json_values = st.recursive(
 
 @st.composite
 def bodies(draw, base: dict, choices: dict | None = None):
-    """A valid form with some fields made hostile, dropped, repeated or sent as file parts
-    (plus an unknown field), or a JSON body instead of a form: ("form" | "json", data)."""
+    """A valid form with some fields made hostile (or one of `choices`: a list or a
+    strategy), dropped, repeated or sent as file parts (plus an unknown field), or a JSON
+    body instead of a form: ("form" | "json", data). File parts are (bytes, filename)."""
     if draw(st.integers(0, 4)) == 0:
+        text = {k: v for k, v in base.items() if not isinstance(v, tuple)}  # no file parts
         overrides = st.dictionaries(st.sampled_from(sorted(base)), json_values)
-        return ("json", draw(overrides.map(lambda values: {**base, **values}) | json_values))
+        return ("json", draw(overrides.map(lambda values: {**text, **values}) | json_values))
     data = dict(base)
     for name in draw(st.lists(st.sampled_from(sorted(base)), unique=True)):
         action = draw(st.sampled_from(["hostile", "hostile", "missing", "repeated", "file"]))
@@ -99,7 +102,8 @@ def bodies(draw, base: dict, choices: dict | None = None):
         elif action == "file":
             data[name] = (draw(st.binary(max_size=64)), draw(st.text(max_size=20)))
         elif choices and name in choices and draw(st.booleans()):
-            data[name] = draw(st.sampled_from(choices[name]))
+            choice = choices[name]
+            data[name] = draw(st.sampled_from(choice) if isinstance(choice, list) else choice)
         else:
             data[name] = draw(hostile)
     if draw(st.booleans()):
@@ -327,6 +331,18 @@ def test_forgot_password(app, db, member, body):
     check_post(db, app.test_client(), "/accounts/password/forgot", body, ["email"])
 
 
+@pytest.fixture
+def reset_url(member):
+    return f"/accounts/password/reset/{password_reset_token(member)}"
+
+
+@FUZZ
+@given(body=bodies({"password": STRONG, "confirm": STRONG}))
+def test_reset_password(app, db, reset_url, body):
+    # Once a reset succeeds the link is spent: later posts are refused with a flash.
+    check_post(db, app.test_client(), reset_url, body, ["password", "confirm"])
+
+
 PROFILE = {
     "legal_name": "Startup Uno S.A.S.", "country": "CO", "tax_id": "9001234568",
     "size_band": "small", "founding_year": "2019", "website": "https://startup.example",
@@ -493,6 +509,76 @@ SCREENING_CHOICES = {"decision": ["eligible", "maybe", " "], "reason": ["incompl
 def test_screening(db, staff_client, closed_proposal, body):
     url = f"/proposals/{closed_proposal.id}/screen"
     check_post(db, staff_client, url, body, ["note"])
+
+
+PDF = factories.pdf_bytes()
+uploads = st.tuples(
+    st.one_of(
+        st.just(PDF),
+        st.binary(max_size=300),
+        st.binary(max_size=300).map(lambda junk: b"%PDF-1.7\n" + junk),
+        st.integers(0, len(PDF)).map(lambda n: PDF[:n]),  # truncated
+        st.builds(  # a few bytes overwritten
+            lambda at, junk: PDF[:at] + junk + PDF[at + len(junk) :],
+            st.integers(0, len(PDF)),
+            st.binary(min_size=1, max_size=16),
+        ),
+    ),
+    st.sampled_from(["anexo.pdf", "", "../../etc/passwd", "fdp.\u202eexe", "x" * 500]) | hostile,
+)
+
+
+@pytest.fixture
+def upload_url(request, db, staff, draft_proposal):
+    if request.param == "document":
+        draft = factories.draft_challenge(staff)
+        db.session.commit()
+        return f"/challenges/{draft.id}/documents"
+    return f"/proposals/{draft_proposal.id}/attachments"
+
+
+@pytest.fixture
+def upload_client(request, app, staff, member):
+    return _signed_in(app, staff if request.param == "document" else member)
+
+
+@pytest.mark.parametrize(
+    ("upload_url", "upload_client"),
+    [("document", "document"), ("attachment", "attachment")],
+    indirect=True,
+)
+@FUZZ
+@given(data=st.data())
+def test_pdf_uploads(db, upload_url, upload_client, data):
+    base = {"title": "Anexo técnico", "document": (PDF, "anexo.pdf")}
+    body = data.draw(bodies(base, {"document": uploads}), label="body")
+    check_post(db, upload_client, upload_url, body, ["title"])
+
+
+@FUZZ
+@given(body=bodies({"language": "en", "next": "/challenges/"}, {"next": SPECIAL}))
+def test_buttons(app, db, staff, staff_client, member, member_client, published, body):
+    """POST-only buttons (an empty form with its CSRF token) take any body without a 500."""
+    draft = factories.draft_challenge(staff)
+    proposal = start_proposal(published, member)
+    db.session.commit()
+    anonymous = app.test_client()
+    for client, url in [
+        (anonymous, "/language"),
+        (anonymous, "/accounts/logout"),
+        (member_client, "/language"),
+        (member_client, f"/challenges/{published.id}/follow"),
+        (member_client, f"/proposals/start/{published.id}"),
+        (member_client, f"/proposals/{proposal.id}/submit"),
+        (member_client, f"/proposals/{proposal.id}/withdraw"),
+        (staff_client, f"/challenges/{draft.id}/publish"),
+    ]:
+        response = send(client, url, body)
+        assert response.status_code < 500, url
+        if 300 <= response.status_code < 400:
+            location = response.headers["Location"]
+            assert location.startswith(("/", "http://govtech.test/")), location
+            assert not location.startswith("//"), location
 
 
 # --- GET pages and the JSON API --------------------------------------------------------

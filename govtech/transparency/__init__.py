@@ -2,6 +2,6 @@
 
 from flask import Blueprint
 
-bp = Blueprint("transparency", __name__, url_prefix="/transparency")
+bp = Blueprint("transparency", __name__)
 
 from govtech.transparency import views  # noqa: E402, F401

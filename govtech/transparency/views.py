@@ -1,16 +1,17 @@
 """Audit pages: the public chain head, and audit trails for agencies and admins."""
 
 import sqlalchemy as sa
-from flask import render_template, request
+from flask import abort, jsonify, render_template, request, url_for
 from flask_login import current_user
 
 from govtech.accounts.models import Role
 from govtech.audit.models import AuditEntry
 from govtech.audit.services import chain_head
+from govtech.challenges.models import ChallengeStatus
 from govtech.challenges.views import load_challenge
 from govtech.extensions import db
 from govtech.permissions import public, roles
-from govtech.transparency import bp
+from govtech.transparency import bp, ocds
 
 PAGE = 100
 # Bidders' actions, hidden from the agency's trail until the challenge closes.
@@ -21,7 +22,7 @@ ANONYMOUS_ACTIONS = ("question.asked",)
 ANONYMOUS_ACTIONS = ("question.asked",)
 
 
-@bp.route("/audit")
+@bp.route("/transparency/audit")
 @public
 def audit_head():
     """The latest entry of the hash-chained audit log: anyone can note it and check later
@@ -31,7 +32,7 @@ def audit_head():
     return render_template("transparency/audit_head.html", head=head, count=count)
 
 
-@bp.route("/audit/challenges/<int:challenge_id>")
+@bp.route("/transparency/audit/challenges/<int:challenge_id>")
 @roles(Role.AGENCY_STAFF, Role.ADMIN)
 def challenge_trail(challenge_id: int):
     """Every audited action on a challenge (its agency's staff and admins)."""
@@ -54,7 +55,7 @@ def challenge_trail(challenge_id: int):
     )
 
 
-@bp.route("/audit/all")
+@bp.route("/transparency/audit/all")
 @roles(Role.ADMIN)
 def full_trail():
     """The whole audit log, newest first, a page at a time (admins)."""
@@ -69,3 +70,61 @@ def full_trail():
         entries=entries,
         next_before=entries[-1].id if len(entries) == PAGE else None,
     )
+
+
+# --- open contracting data ----------------------------------------------------------------
+OCDS_PAGE = 50
+
+
+def _paginate():
+    page = request.args.get("page", 1, type=int)
+    if page < 1:
+        abort(400, description="page must be 1 or more")
+    rows = db.session.scalars(
+        ocds.public_challenges_statement().limit(OCDS_PAGE + 1).offset((page - 1) * OCDS_PAGE)
+    ).all()
+    return page, rows[:OCDS_PAGE], len(rows) > OCDS_PAGE
+
+
+@bp.route("/challenges/<int:challenge_id>/ocds.json")
+@public
+def challenge_ocds(challenge_id: int):
+    """A release package of one public challenge."""
+    challenge = load_challenge(challenge_id)
+    if challenge.status is ChallengeStatus.DRAFT:
+        abort(404)
+    url = url_for("transparency.challenge_ocds", challenge_id=challenge.id, _external=True)
+    return jsonify(ocds.release_package(ocds.releases(challenge), url))
+
+
+@bp.route("/ocds/releases.json")
+@public
+def ocds_releases():
+    """Every public challenge's releases, paginated (links.next)."""
+    page, rows, more = _paginate()
+    rels = [release for challenge in rows for release in ocds.releases(challenge)]
+    package = ocds.release_package(
+        rels, url_for("transparency.ocds_releases", page=page, _external=True)
+    )
+    if more:
+        package["links"] = {
+            "next": url_for("transparency.ocds_releases", page=page + 1, _external=True)
+        }
+    return jsonify(package)
+
+
+@bp.route("/ocds/records.json")
+@public
+def ocds_records():
+    """Every public challenge's record (releases and compiled release), paginated."""
+    page, rows, more = _paginate()
+    package = ocds.release_package(
+        [], url_for("transparency.ocds_records", page=page, _external=True)
+    )
+    package.pop("releases")
+    package["records"] = [ocds.compiled_record(challenge) for challenge in rows]
+    if more:
+        package["links"] = {
+            "next": url_for("transparency.ocds_records", page=page + 1, _external=True)
+        }
+    return jsonify(package)

@@ -1,0 +1,431 @@
+"""Open Contracting Data Standard 1.1: releases, records and packages of the public process.
+
+Release ids are stable (one per event: publication, each addendum, the bids, cancellation,
+the award, the pilot); sealed content never appears before the deadline, and the bids
+extension's details only after the award.
+"""
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app, url_for
+
+from govtech import clock
+from govtech.accounts.tax_ids import format_tax_id
+from govtech.awards.models import AwardDecision, AwardNotice, DecisionKind, DecisionStatus
+from govtech.awards.services import pilot_milestones
+from govtech.challenges.models import PUBLIC_STATUSES, Challenge, ChallengeStatus
+from govtech.evaluation.models import ConflictDeclaration
+from govtech.evaluation.ranking import ranking
+from govtech.evaluation.services import rubric
+from govtech.extensions import db
+from govtech.proposals.models import Proposal, ProposalStatus, Screening
+
+BIDS_EXTENSION = (
+    "https://raw.githubusercontent.com/open-contracting-extensions/ocds_bid_extension/"
+    "v1.1.5/extension.json"
+)
+TENDER_STATUS = {
+    ChallengeStatus.PUBLISHED: "active",
+    ChallengeStatus.CLOSED: "active",
+    ChallengeStatus.IN_EVALUATION: "active",
+    ChallengeStatus.AWARDED: "complete",
+    ChallengeStatus.CANCELLED: "cancelled",
+    ChallengeStatus.VOID: "unsuccessful",
+}
+
+
+def _iso(moment: dt.datetime | None) -> str | None:
+    return moment.astimezone(dt.UTC).isoformat() if moment else None
+
+
+def _money(amount: Decimal | None, currency: str) -> dict | None:
+    return {"amount": float(amount), "currency": currency} if amount is not None else None
+
+
+def ocid(challenge: Challenge) -> str:
+    """The open contracting id: the configured prefix and the challenge's reference."""
+    return f"{current_app.config['OCDS_PREFIX']}-{challenge.reference}"
+
+
+def _buyer(challenge: Challenge) -> dict:
+    agency = challenge.agency
+    return {
+        "id": f"agency-{agency.code}",
+        "name": agency.name,
+        "address": {"countryName": agency.country},
+        "roles": ["buyer", "procuringEntity"],
+    }
+
+
+def _supplier_party(proposal: Proposal, roles: list[str]) -> dict:
+    supplier = proposal.supplier
+    return {
+        "id": f"{supplier.country}-TAXID-{supplier.tax_id}",
+        "name": supplier.legal_name,
+        "identifier": {
+            "scheme": f"{supplier.country}-TAXID",
+            "id": format_tax_id(supplier.country, supplier.tax_id),
+            "legalName": supplier.legal_name,
+        },
+        "address": {"countryName": supplier.country},
+        "details": {"scale": "large" if supplier.size_band.value == "large" else "sme"},
+        "roles": roles,
+    }
+
+
+def _tender(challenge: Challenge, *, status: str, amendments: list | None = None) -> dict:
+    criteria = rubric(challenge)
+    tender: dict[str, Any] = {
+        "id": challenge.reference,
+        "title": challenge.title,
+        "description": challenge.problem_statement,
+        "status": status,
+        "value": _money(challenge.budget_amount, challenge.currency),
+        "procurementMethod": "open",
+        "procurementMethodDetails": challenge.procedure_type.value,
+        "mainProcurementCategory": "services",
+        "awardCriteria": "ratedCriteria",
+        "awardCriteriaDetails": "; ".join(f"{c.label('en')}: {c.weight}%" for c in criteria),
+        "submissionMethod": ["electronicSubmission"],
+        "eligibilityCriteria": (
+            f"Company sizes: {', '.join(challenge.eligible_size_bands)}; countries: "
+            f"{', '.join(challenge.eligible_countries) or 'any'}"
+        ),
+        "tenderPeriod": {
+            "startDate": _iso(challenge.published_at),
+            "endDate": _iso(challenge.submission_deadline),
+        },
+        "enquiryPeriod": {
+            "startDate": _iso(challenge.published_at),
+            "endDate": _iso(challenge.question_deadline),
+        },
+        "hasEnquiries": bool(challenge.questions),
+        "documents": [
+            {
+                "id": f"doc-{d.id}",
+                "documentType": "tenderNotice" if not d.addendum_id else "clarifications",
+                "title": d.title,
+                "format": "application/pdf",
+                "url": url_for(
+                    "challenges.document",
+                    challenge_id=challenge.id,
+                    document_id=d.id,
+                    _external=True,
+                ),
+                "datePublished": _iso(d.added_at),
+            }
+            for d in challenge.documents
+        ],
+    }
+    if amendments:
+        tender["amendments"] = amendments
+    return tender
+
+
+def releases(challenge: Challenge) -> list[dict]:
+    """The challenge's releases in date order."""
+    base = {"ocid": ocid(challenge), "initiationType": "tender", "language": "es"}
+    buyer = _buyer(challenge)
+    out = [
+        {
+            **base,
+            "id": f"{ocid(challenge)}-tender",
+            "date": _iso(challenge.published_at),
+            "tag": ["tender"],
+            "parties": [buyer],
+            "buyer": {"id": buyer["id"], "name": buyer["name"]},
+            "planning": {
+                "budget": {"amount": _money(challenge.budget_amount, challenge.currency)},
+                "rationale": challenge.current_situation,
+            },
+            "tender": _tender(challenge, status="active"),
+        }
+    ]
+    amendments = []
+    for addendum in challenge.addenda:
+        amendments.append(
+            {
+                "id": str(addendum.number),
+                "date": _iso(addendum.published_at),
+                "rationale": addendum.text,
+            }
+        )
+        out.append(
+            {
+                **base,
+                "id": f"{ocid(challenge)}-amendment-{addendum.number}",
+                "date": _iso(addendum.published_at),
+                "tag": ["tenderAmendment"],
+                "parties": [buyer],
+                "tender": _tender(challenge, status="active", amendments=list(amendments)),
+            }
+        )
+    decision = db.session.scalar(
+        sa.select(AwardDecision).where(
+            AwardDecision.challenge_id == challenge.id,
+            AwardDecision.status == DecisionStatus.CONFIRMED,
+        )
+    )
+    if challenge.closed_at is not None:  # sealed until then: nothing about bids before
+        out.append(
+            {
+                **base,
+                "id": f"{ocid(challenge)}-bids",
+                "date": _iso(challenge.closed_at),
+                "tag": ["tenderUpdate"],
+                "parties": [buyer],
+                "tender": {
+                    **_tender(challenge, status="active", amendments=amendments or None),
+                    "numberOfTenderers": _submitted_count(challenge),
+                },
+                "bids": {"statistics": bid_statistics(challenge)},
+            }
+        )
+    if challenge.status is ChallengeStatus.CANCELLED:
+        out.append(
+            {
+                **base,
+                "id": f"{ocid(challenge)}-cancellation",
+                "date": _iso(challenge.status_changed_at),
+                "tag": ["tenderCancellation"],
+                "parties": [buyer],
+                "tender": {
+                    **_tender(challenge, status="cancelled"),
+                    "statusDetails": challenge.status_reason,
+                },
+            }
+        )
+    if decision is not None:
+        out.append(_award_release(challenge, decision, base, buyer))
+        milestones = pilot_milestones(challenge)
+        if milestones:
+            out.append(_contract_release(challenge, decision, base, buyer, milestones))
+    return out
+
+
+def _submitted(challenge: Challenge) -> list[Proposal]:
+    return list(
+        db.session.scalars(
+            sa.select(Proposal).where(
+                Proposal.challenge_id == challenge.id, Proposal.status == ProposalStatus.SUBMITTED
+            )
+        )
+    )
+
+
+def _submitted_count(challenge: Challenge) -> int:
+    return len(_submitted(challenge))
+
+
+def bid_statistics(challenge: Challenge) -> list[dict]:
+    """The bids extension's statistics: counts only, never content."""
+    bids = _submitted(challenge)
+    eligible = [b for b in bids if b.screening is Screening.ELIGIBLE]
+    stats = [
+        ("bids", len(bids)),
+        ("validBids", len(eligible)),
+        ("smeBids", sum(1 for b in bids if b.supplier.is_sme)),
+        ("foreignBids", sum(1 for b in bids if b.supplier.country != challenge.country)),
+    ]
+    return [
+        {"id": str(n), "measure": measure, "value": value, "date": _iso(challenge.closed_at)}
+        for n, (measure, value) in enumerate(stats, 1)
+    ]
+
+
+def _award_release(challenge, decision, base, buyer) -> dict:
+    bids = _submitted(challenge)
+    ranked = {r.proposal_id: r for r in ranking(challenge)}
+    winners = {w.proposal_id: w for w in decision.winners}
+    parties = [buyer] + [
+        _supplier_party(p, ["tenderer", "supplier"] if p.id in winners else ["tenderer"])
+        for p in bids
+    ]
+    notice = db.session.scalar(
+        sa.select(AwardNotice)
+        .where(AwardNotice.decision_id == decision.id)
+        .order_by(AwardNotice.id.desc())
+        .limit(1)
+    )
+    conflicts = db.session.scalar(
+        sa.select(sa.func.count(ConflictDeclaration.id)).where(
+            ConflictDeclaration.challenge_id == challenge.id
+        )
+    )
+    documents = []
+    if notice is not None:
+        documents.append(
+            {
+                "id": notice.reference,
+                "documentType": "awardNotice",
+                "title": f"Award notice {notice.reference}",
+                "url": url_for("awards.notice_pdf", reference=notice.reference, _external=True),
+                "format": "application/pdf",
+                "datePublished": _iso(notice.issued_at),
+            }
+        )
+    documents.append(
+        {
+            "id": f"{challenge.reference}-evaluation",
+            "documentType": "evaluationReports",
+            "title": "Ranking and weighted scores",
+            "description": "; ".join(
+                f"{r.rank}. {r.supplier_name}: {r.score:.1f}" for r in ranked.values()
+            ),
+        }
+    )
+    documents.append(
+        {
+            "id": f"{challenge.reference}-conflicts",
+            "documentType": "conflictOfInterest",
+            "title": "Conflict of interest declarations",
+            "description": f"{conflicts} declarations by the evaluation panel",
+        }
+    )
+    void = decision.kind is DecisionKind.VOID
+    release = {
+        **base,
+        "id": f"{ocid(challenge)}-award",
+        "date": _iso(decision.confirmed_at),
+        "tag": ["award"] if not void else ["tenderUpdate"],
+        "parties": parties,
+        "tender": {
+            **_tender(challenge, status=TENDER_STATUS[challenge.status]),
+            "numberOfTenderers": len(bids),
+            "tenderers": [
+                {"id": _supplier_party(p, [])["id"], "name": p.supplier.legal_name} for p in bids
+            ],
+        },
+        "bids": {
+            "statistics": bid_statistics(challenge),
+            "details": [
+                {
+                    "id": p.reference,
+                    "date": _iso(p.submitted_at),
+                    "status": "valid" if p.screening is Screening.ELIGIBLE else "disqualified",
+                    "tenderers": [
+                        {"id": _supplier_party(p, [])["id"], "name": p.supplier.legal_name}
+                    ],
+                    "value": _money(p.price_amount, challenge.currency),
+                }
+                for p in bids
+            ],
+        },
+        "awards": []
+        if void
+        else [
+            {
+                "id": f"{challenge.reference}-award-{w.rank}",
+                "title": challenge.title,
+                "status": "active",
+                "date": _iso(decision.confirmed_at),
+                "value": _money(w.amount, challenge.currency),
+                "suppliers": [
+                    {
+                        "id": _supplier_party(w.proposal, [])["id"],
+                        "name": w.proposal.supplier.legal_name,
+                    }
+                ],
+                "description": decision.justification,
+                "documents": documents,
+            }
+            for w in decision.winners
+        ],
+    }
+    if void:
+        release["tender"]["statusDetails"] = decision.justification
+        release["tender"]["documents"] = release["tender"]["documents"] + documents
+    return release
+
+
+def _contract_release(challenge, decision, base, buyer, milestones) -> dict:
+    contracts = []
+    for w in decision.winners:
+        own = [m for m in milestones if m.awarded_id == w.id]
+        contracts.append(
+            {
+                "id": f"{challenge.reference}-pilot-{w.rank}",
+                "awardID": f"{challenge.reference}-award-{w.rank}",
+                "title": challenge.title,
+                "status": "active",
+                "value": _money(w.amount, challenge.currency),
+                "dateSigned": _iso(decision.confirmed_at),
+                "milestones": [
+                    {
+                        "id": f"{w.rank}-{m.position}",
+                        "title": m.name,
+                        "description": m.deliverable,
+                        "type": "delivery",
+                        "dueDate": _iso(decision.confirmed_at + dt.timedelta(weeks=m.week)),
+                        "status": "met" if m.status.value == "accepted" else "scheduled",
+                        "dateMet": _iso(m.decided_at) if m.status.value == "accepted" else None,
+                        "value": _money(m.payment_amount, challenge.currency),
+                    }
+                    for m in own
+                ],
+                "implementation": {
+                    "transactions": [
+                        {
+                            "id": f"payment-{m.id}",
+                            "date": _iso(m.decided_at),
+                            "value": _money(m.payment_amount, challenge.currency),
+                            "payer": {"id": buyer["id"], "name": buyer["name"]},
+                            "payee": {
+                                "id": _supplier_party(w.proposal, [])["id"],
+                                "name": w.proposal.supplier.legal_name,
+                            },
+                        }
+                        for m in own
+                        if m.status.value == "accepted"
+                    ]
+                },
+            }
+        )
+    latest = max(
+        [decision.confirmed_at]
+        + [m.decided_at or m.delivered_at for m in milestones if m.decided_at or m.delivered_at]
+    )
+    return {
+        **base,
+        "id": f"{ocid(challenge)}-contract",
+        "date": _iso(latest),
+        "tag": ["contract", "implementation"],
+        "parties": [buyer],
+        "contracts": contracts,
+    }
+
+
+def release_package(rels: list[dict], uri: str) -> dict:
+    """A release package around some releases."""
+    return {
+        "uri": uri,
+        "version": "1.1",
+        "publishedDate": _iso(clock.now()),
+        "publisher": {"name": current_app.config.get("OCDS_PUBLISHER", "Govtech Challenges")},
+        "license": "https://creativecommons.org/licenses/by/4.0/",
+        "extensions": [BIDS_EXTENSION],
+        "releases": rels,
+    }
+
+
+def compiled_record(challenge: Challenge) -> dict:
+    """A record: the releases (embedded) and a compiled release, latest values winning."""
+    rels = releases(challenge)
+    compiled: dict[str, Any] = {}
+    for release in rels:
+        for key, value in release.items():
+            if isinstance(value, dict) and isinstance(compiled.get(key), dict):
+                compiled[key] = {**compiled[key], **value}
+            else:
+                compiled[key] = value
+    compiled["id"] = f"{ocid(challenge)}-compiled"
+    compiled["tag"] = ["compiled"]
+    return {"ocid": ocid(challenge), "releases": rels, "compiledRelease": compiled}
+
+
+def public_challenges_statement():
+    """Public challenges in a stable order, for paginated packages."""
+    return sa.select(Challenge).where(Challenge.status.in_(PUBLIC_STATUSES)).order_by(Challenge.id)
