@@ -188,6 +188,7 @@ def register_commands(app: Flask) -> None:
     """`flask users ...`, `flask seed ...` and each domain's commands."""
     from govtech.audit.commands import audit_cli
     from govtech.awards.commands import notices_cli
+    from govtech.backups import backup_cli
     from govtech.challenges.commands import challenges_cli
     from govtech.commands import seed_cli, users_cli
 
@@ -196,6 +197,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(challenges_cli)
     app.cli.add_command(notices_cli)
     app.cli.add_command(audit_cli)
+    app.cli.add_command(backup_cli)
 
 
 def register_template_helpers(app: Flask) -> None:
