@@ -161,6 +161,10 @@ def _enable_sqlite_foreign_keys(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """Mount one blueprint per domain."""
     from govtech import accounts, awards, challenges, evaluation, proposals, site, transparency
+    from govtech.site import IdConverter
+
+    # Before any route is added: ids past the database's INTEGER range are a 404.
+    app.url_map.converters["int"] = IdConverter
     from govtech.awards import presentation as _award_panels  # noqa: F401
     from govtech.challenges import dashboard as _challenge_panels  # noqa: F401
     from govtech.evaluation import presentation as _evaluation_panels  # noqa: F401
@@ -175,6 +179,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(evaluation.api)
     app.register_blueprint(awards.bp)
     app.register_blueprint(transparency.bp)
+    app.register_blueprint(transparency.api)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -227,6 +232,9 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals.update(proposal_template_helpers())
     app.jinja_env.filters["decimal"] = lambda value: Decimal(str(value))
     app.jinja_env.globals["flat_errors"] = flat_errors
+    app.jinja_env.filters["zip_scores"] = lambda names, ranked: [
+        (name, round(r.score, 1)) for name, r in zip(names, ranked, strict=True)
+    ]
     app.jinja_env.globals["scoring_scale"] = scoring_scale
     app.jinja_env.globals["procedure_label"] = lambda code: PROCEDURE_LABELS[ProcedureType(code)]
     app.jinja_env.filters["iso_in_zone"] = lambda iso, zone: moment_in_zone(

@@ -231,6 +231,8 @@ def test_appeals_during_standstill_and_finality(app, db):
     db.session.commit()
     page = app.test_client().get(f"/challenges/{challenge.id}").get_data(as_text=True)
     assert "mantiene el puntaje" in page
+    assert "Weighted scores of the eligible proposals" in page  # the ranking chart
+    assert proposals[1].supplier.legal_name in page  # names are public after the award
 
 
 def test_milestone_acceptance_flow_and_permissions(app, db):

@@ -343,6 +343,14 @@ EXPECTED: dict[str, list[Probe]] = {
         get("the agency's draft", both(NOBODY_HIDDEN), _draft)],
     "transparency.ocds_releases": [get("all public releases", both(EVERYONE))],
     "transparency.ocds_records": [get("all public records", both(EVERYONE))],
+    "transparency.results": [get("public results", both(EVERYONE))],
+    "transparency.results_csv": [get("results as CSV", both(EVERYONE))],
+    "transparency.results_json": [get("results as JSON", both(EVERYONE))],
+    "transparency.data_dictionary": [get("data dictionary", both(EVERYONE))],
+    "transparency.ecosystem": [get("ecosystem figures", both(EVERYONE))],
+    "transparency_api.results": [get("results API", both(EVERYONE))],
+    "transparency_api.ecosystem": [get("ecosystem API", both(EVERYONE))],
+    "transparency_api.openapi": [get("OpenAPI document", both(EVERYONE))],
 }
 
 # Cells where today's code differs from the decision above, in code being built by someone

@@ -185,3 +185,23 @@ def test_the_validator_really_validates():
         ],
     }
     assert _errors(RELEASE_PACKAGE, broken) != []
+
+
+def test_void_and_cancelled_challenges_have_valid_packages(client, db):
+    from govtech.awards.services import confirm_decision, propose_void
+    from govtech.challenges.services import cancel_challenge
+
+    challenge, staff, proposals, evaluators = factories.evaluation_scenario(n_evaluators=3)
+    decision = propose_void(challenge, staff, "Ninguna propuesta alcanza el puntaje mínimo.")
+    confirm_decision(decision, factories.agency_staff(staff.agency))
+    cancelled = factories.published_challenge(title="Desafío cancelado para probar OCDS")
+    cancel_challenge(cancelled, cancelled.agency.staff[0], "Presupuesto reasignado a salud.")
+    db.session.commit()
+    void_package = client.get(f"/challenges/{challenge.id}/ocds.json").get_json()
+    assert _errors(RELEASE_PACKAGE, void_package) == []
+    last = void_package["releases"][-1]
+    assert last["tender"]["status"] == "unsuccessful"
+    assert last["awards"] == []
+    cancelled_package = client.get(f"/challenges/{cancelled.id}/ocds.json").get_json()
+    assert _errors(RELEASE_PACKAGE, cancelled_package) == []
+    assert cancelled_package["releases"][-1]["tag"] == ["tenderCancellation"]

@@ -1,15 +1,14 @@
 """Forms of the awards domain."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import RadioField, SelectMultipleField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from govtech.form_fields import options
+from govtech.form_fields import PageForm, options
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(PageForm):
     kind = RadioField(
         _l("Decision"),
         choices=options(
@@ -32,33 +31,33 @@ class DecisionForm(FlaskForm):
     submit = SubmitField(_l("Propose the decision"))
 
 
-class AppealForm(FlaskForm):
+class AppealForm(PageForm):
     reason = TextAreaField(
         _l("Grounds of the appeal"), validators=[DataRequired(), Length(min=30, max=10000)]
     )
     submit = SubmitField(_l("Lodge the appeal"))
 
 
-class AnswerForm(FlaskForm):
+class AnswerForm(PageForm):
     answer = TextAreaField(_l("Public answer"), validators=[DataRequired(), Length(max=10000)])
     submit = SubmitField(_l("Publish the answer"))
 
 
-class VerifyForm(FlaskForm):
+class VerifyForm(PageForm):
     document = FileField(
         _l("Award notice (PDF)"), validators=[DataRequired(message=_l("Choose the PDF to verify."))]
     )
     submit = SubmitField(_l("Verify"))
 
 
-class EvidenceForm(FlaskForm):
+class EvidenceForm(PageForm):
     evidence = TextAreaField(
         _l("Evidence of delivery"), validators=[DataRequired(), Length(min=10, max=5000)]
     )
     submit = SubmitField(_l("Mark as delivered"))
 
 
-class MilestoneDecisionForm(FlaskForm):
+class MilestoneDecisionForm(PageForm):
     decision = RadioField(
         _l("Decision"),
         choices=options(
@@ -73,7 +72,7 @@ class MilestoneDecisionForm(FlaskForm):
     submit = SubmitField(_l("Record"))
 
 
-class CorrectionForm(FlaskForm):
+class CorrectionForm(PageForm):
     reason = TextAreaField(
         _l("What the correction changes, and why"),
         validators=[DataRequired(), Length(min=30, max=5000)],

@@ -23,7 +23,10 @@ def award_panel(challenge: Challenge, user):
     milestones = pilot_milestones(challenge)
     winner_suppliers = {w.proposal.supplier_id for w in decision.winners}
     is_bidder = bool(user.is_authenticated and user.is_supplier_member)
+    from govtech.evaluation.ranking import ranking
+
     return "awards/_challenge_panel.html", {
+        "ranked": ranking(challenge),
         "decision": decision,
         "notice": notice,
         "milestones": milestones,

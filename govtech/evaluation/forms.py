@@ -1,7 +1,6 @@
 """Forms of the evaluation domain; several are built per challenge (one field per item)."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     EmailField,
     FieldList,
@@ -19,7 +18,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
 from govtech.countries import country_choices
-from govtech.form_fields import options
+from govtech.form_fields import PageForm, options
 
 READINESS_CHOICES = [("yes", _l("Yes")), ("partly", _l("Partly")), ("no", _l("No"))]
 CONFLICT_KIND_CHOICES = [
@@ -34,7 +33,7 @@ SCORE_CHOICES = [(str(n), str(n)) for n in range(6)]
 def readiness_form(items, language: str):
     """One yes/partly/no answer and note per challenge-side checklist item."""
 
-    class ReadinessForm(FlaskForm):
+    class ReadinessForm(PageForm):
         submit = SubmitField(_l("Save the self-assessment"))
 
     for item in items:
@@ -64,7 +63,7 @@ class OwnCriterionRow(Form):
 def rubric_form(items, language: str):
     """A weight per proposal-side item (0 leaves it out) and up to five own criteria."""
 
-    class RubricForm(FlaskForm):
+    class RubricForm(PageForm):
         own = FieldList(FormField(OwnCriterionRow), min_entries=5, max_entries=5)
         submit = SubmitField(_l("Save the rubric"))
 
@@ -80,7 +79,7 @@ def rubric_form(items, language: str):
     return RubricForm
 
 
-class InviteForm(FlaskForm):
+class InviteForm(PageForm):
     email = EmailField(
         _l("Evaluator's email"),
         validators=[DataRequired(), Email(check_deliverability=False), Length(max=320)],
@@ -93,7 +92,7 @@ class InviteForm(FlaskForm):
     submit = SubmitField(_l("Invite"))
 
 
-class EvaluatorSignUpForm(FlaskForm):
+class EvaluatorSignUpForm(PageForm):
     full_name = StringField(_l("Your full name"), validators=[DataRequired(), Length(max=200)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
     submit = SubmitField(_l("Create my evaluator account"))
@@ -102,7 +101,7 @@ class EvaluatorSignUpForm(FlaskForm):
 def conflicts_form(proposals, blind: bool):
     """For each bidder: a conflict yes/no, its kind and a note."""
 
-    class ConflictsForm(FlaskForm):
+    class ConflictsForm(PageForm):
         submit = SubmitField(_l("Sign the declaration"))
 
     for index, proposal in enumerate(proposals, start=1):
@@ -136,7 +135,7 @@ def conflicts_form(proposals, blind: bool):
 def scorecard_form(criteria, language: str):
     """A 0–5 score and a justification per criterion, and the version the form was loaded at."""
 
-    class ScorecardForm(FlaskForm):
+    class ScorecardForm(PageForm):
         version = HiddenField()
         save = SubmitField(_l("Save draft"))
         submit_card = SubmitField(_l("Submit scorecard"))
@@ -159,19 +158,19 @@ def scorecard_form(criteria, language: str):
     return ScorecardForm
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(PageForm):
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(min=10, max=5000)])
     submit = SubmitField(_l("Confirm"))
 
 
-class ConsensusForm(FlaskForm):
+class ConsensusForm(PageForm):
     note = TextAreaField(
         _l("Consensus of the panel"), validators=[DataRequired(), Length(min=10, max=5000)]
     )
     submit = SubmitField(_l("Record consensus"))
 
 
-class FlagResolutionForm(FlaskForm):
+class FlagResolutionForm(PageForm):
     decision = RadioField(
         _l("Decision"),
         choices=options(
@@ -186,7 +185,7 @@ class FlagResolutionForm(FlaskForm):
     submit = SubmitField(_l("Resolve"))
 
 
-class AffiliationForm(FlaskForm):
+class AffiliationForm(PageForm):
     organisation = StringField(_l("Organisation"), validators=[DataRequired(), Length(max=200)])
     country = SelectField(_l("Country"), validators=[InputRequired()])
     tax_id = StringField(_l("Its tax id"), validators=[DataRequired(), Length(max=32)])

@@ -15,10 +15,4 @@ class IdConverter(IntegerConverter):
         super().__init__(url_map, *args, **kwargs)
 
 
-@bp.record_once
-def _bounded_integers(state) -> None:
-    # The site blueprint is registered first, so every later route's <int:...> uses it.
-    state.app.url_map.converters["int"] = IdConverter
-
-
 from govtech.site import errors, views  # noqa: E402, F401

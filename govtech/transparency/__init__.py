@@ -3,5 +3,6 @@
 from flask import Blueprint
 
 bp = Blueprint("transparency", __name__)
+api = Blueprint("transparency_api", __name__, url_prefix="/api/v1")
 
-from govtech.transparency import views  # noqa: E402, F401
+from govtech.transparency import api_views, views  # noqa: E402, F401

@@ -1,7 +1,7 @@
 """Audit pages: the public chain head, and audit trails for agencies and admins."""
 
 import sqlalchemy as sa
-from flask import abort, jsonify, render_template, request, url_for
+from flask import Response, abort, jsonify, render_template, request, url_for
 from flask_login import current_user
 
 from govtech.accounts.models import Role
@@ -11,7 +11,7 @@ from govtech.challenges.models import ChallengeStatus
 from govtech.challenges.views import load_challenge
 from govtech.extensions import db
 from govtech.permissions import public, roles
-from govtech.transparency import bp, ocds
+from govtech.transparency import bp, figures, ocds
 
 PAGE = 100
 # Bidders' actions, hidden from the agency's trail until the challenge closes.
@@ -128,3 +128,105 @@ def ocds_records():
             "next": url_for("transparency.ocds_records", page=page + 1, _external=True)
         }
     return jsonify(package)
+
+
+# --- public results, downloads and the ecosystem ---------------------------------------
+RESULT_COLUMNS = (
+    "reference",
+    "title",
+    "agency",
+    "country",
+    "sector",
+    "status",
+    "currency",
+    "budget",
+    "decided_at",
+    "winner",
+    "winner_country",
+    "winner_size_band",
+    "awarded_amount",
+    "score",
+    "notice",
+)
+
+
+def _flat_results() -> list[dict]:
+    rows = []
+    for r in figures.results():
+        for w in r["winners"] or [None]:
+            rows.append(
+                {
+                    **{k: r[k] for k in RESULT_COLUMNS if k in r},
+                    "winner": w["supplier"] if w else "",
+                    "winner_country": w["country"] if w else "",
+                    "winner_size_band": w["size_band"] if w else "",
+                    "awarded_amount": w["amount"] if w else "",
+                    "score": w["score"] if w else "",
+                }
+            )
+    return rows
+
+
+@bp.route("/results")
+@public
+def results():
+    """Awarded and void challenges with winners, amounts, scores and notices."""
+    return render_template("transparency/results.html", results=figures.results())
+
+
+@bp.route("/results.csv")
+@public
+def results_csv():
+    """The public results as CSV (one row per winner; see the data dictionary)."""
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=RESULT_COLUMNS)
+    writer.writeheader()
+    for row in _flat_results():
+        # Cells starting with = + - @ are neutralised so spreadsheets do not run them.
+        writer.writerow(
+            {k: ("'" + v if isinstance(v, str) and v[:1] in "=+-@" else v) for k, v in row.items()}
+        )
+    return Response(
+        buffer.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=results.csv"},
+    )
+
+
+@bp.route("/results.json")
+@public
+def results_json():
+    """The public results as JSON."""
+    return jsonify(results=figures.results())
+
+
+@bp.route("/data-dictionary")
+@public
+def data_dictionary():
+    """What each field of the downloads and the API means."""
+    return render_template("transparency/data_dictionary.html", columns=RESULT_COLUMNS)
+
+
+def _ecosystem_filters():
+    country = (request.args.get("country") or "").upper()[:2] or None
+    year = request.args.get("year", type=int)
+    if year is not None and not 2000 <= year <= 2100:
+        abort(400, description="year out of range")
+    return country, year
+
+
+@bp.route("/ecosystem")
+@public
+def ecosystem():
+    """The three lines of action in numbers, by country and year."""
+    country, year = _ecosystem_filters()
+    return render_template(
+        "transparency/ecosystem.html",
+        figures=figures.ecosystem(country, year),
+        countries=figures.countries_with_challenges(),
+        country=country,
+        year=year,
+    )
