@@ -100,9 +100,11 @@ class FiniteDecimalField(DecimalField):
             raise ValueError(self.gettext("Not a valid decimal value."))
 
 
-def options(pairs: Iterable[tuple[str, object]], *, blank: bool = False) -> list[SelectChoice]:
+def options(
+    pairs: Iterable[tuple[str, object]], *, blank: bool = False, blank_label: object = ""
+) -> list[SelectChoice]:
     """(value, label) pairs as WTForms choices, optionally after an empty first option."""
-    result = [SelectChoice("", "")] if blank else []
+    result = [SelectChoice("", blank_label)] if blank else []
     result += [SelectChoice(str(value), label) for value, label in pairs]
     return result
 

@@ -487,3 +487,21 @@ def test_invited_expert_creates_an_evaluator_account(app, db, outbox):
     )
     with pytest.raises(EvaluationError):
         invite_evaluator(challenge, staff, bidder_member.email, "Juez y parte")
+
+
+def test_opening_a_scorecard_writes_nothing_and_the_first_save_works(app, db):
+    challenge, staff, proposals, evaluators = factories.evaluation_scenario(n_bidders=1)
+    db.session.commit()
+    client = _client(app, evaluators[0])
+    url = f"/evaluation/proposals/{proposals[0].id}/scorecard"
+    page = client.get(url).get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count(Scorecard.id))) == 0
+    version = re.search(r'name="version" type="hidden" value="(\d+)"', page).group(1)
+    from govtech.evaluation.services import rubric
+
+    data = {"version": version, "save": "1"}
+    for c in rubric(challenge):
+        data[f"score_{c.id}"] = "3"
+    assert client.post(url, data=data).status_code == 302
+    card = db.session.scalar(sa.select(Scorecard))
+    assert {s.score for s in card.scores} == {3}

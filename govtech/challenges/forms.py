@@ -218,11 +218,15 @@ class CatalogueFilterForm(PageForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         public = [(k, v) for k, v in STATUS_LABELS.items() if k.value != "draft"]
-        self.status.choices = options(public, blank=True)
-        self.sector.choices = options(SECTOR_LABELS.items(), blank=True)
-        self.country.choices = options(country_choices(), blank=True)
-        self.procedure_type.choices = options(PROCEDURE_LABELS.items(), blank=True)
-        self.currency.choices = options(((c, c) for c in CURRENCIES), blank=True)
+        self.status.choices = options(public, blank=True, blank_label=_l("Any"))
+        self.sector.choices = options(SECTOR_LABELS.items(), blank=True, blank_label=_l("Any"))
+        self.country.choices = options(country_choices(), blank=True, blank_label=_l("Any"))
+        self.procedure_type.choices = options(
+            PROCEDURE_LABELS.items(), blank=True, blank_label=_l("Any")
+        )
+        self.currency.choices = options(
+            ((c, c) for c in CURRENCIES), blank=True, blank_label=_l("Any")
+        )
 
 
 class AddendumForm(PageForm):

@@ -345,8 +345,13 @@ def scorecard(proposal_id: int):
     challenge = proposal.challenge
     language = current_language()
     criteria = rubric(challenge)
-    card = scorecard_for(proposal, current_user, create=True)
-    db.session.commit()
+    card = scorecard_for(proposal, current_user)
+    created_now = False
+    if card is None and request.method == "POST":
+        card = scorecard_for(proposal, current_user, create=True)
+        created_now = True
+    elif card is None:  # reading writes nothing: an unsaved, empty card to show
+        card = Scorecard(status=ScorecardStatus.DRAFT, version=0)
     form = scorecard_form(criteria, language)()
     stale = False
     if request.method == "GET":
@@ -370,6 +375,8 @@ def scorecard(proposal_id: int):
             expected = int(form.version.data or 0)
         except ValueError:
             expected = -1
+        if created_now and expected == 0:  # the first save of a card opened empty
+            expected = card.version
         try:
             save_scorecard(card, current_user, expected, values, submit=submit)
         except StaleScorecard as error:
