@@ -35,7 +35,7 @@ run: $(VENV)/.installed-runtime translations
 	@echo "  Demo logins (password: govtech-demo-2026):"
 	@echo "    admin       admin@example.org"
 	@echo "    agency      agencia@example.org, agencia2@example.org (Buenos Aires)"
-	@echo "                prefeitura@example.org (Recife), ministerio@example.org (Colombia)"
+	@echo "                prefeitura@example.org, prefeitura2@example.org (Recife), ministerio@example.org (Colombia)"
 	@echo "    supplier    startup@example.org, pyme@example.org, turnos@example.org"
 	@echo "    evaluator   evaluador1@example.org ... evaluador4@example.org"
 	@echo ""

@@ -60,13 +60,12 @@ def test_every_public_challenge_has_a_valid_release_package(client, demo):
         for release in package["releases"]:
             assert release["ocid"] == f"ocds-govtech-{challenge.reference}"
             assert dt.datetime.fromisoformat(release["date"]).utcoffset() is not None
-    assert states == {s for s in ChallengeStatus if s is not ChallengeStatus.DRAFT} - {
-        ChallengeStatus.VOID
-    }
+    assert states == {s for s in ChallengeStatus if s is not ChallengeStatus.DRAFT}
 
 
 def test_awarded_challenge_has_award_bids_details_documents_and_milestones(client, demo):
     awarded = next(c for c in demo if c.status is ChallengeStatus.AWARDED)
+    assert awarded.title.startswith("Inventario vivo")
     package = client.get(f"/challenges/{awarded.id}/ocds.json").get_json()
     tags = {tuple(r["tag"]) for r in package["releases"]}
     assert ("award",) in tags

@@ -9,6 +9,7 @@ from govtech.awards.services import (
     deliver_milestone,
     pilot_milestones,
     propose_award,
+    propose_void,
 )
 from govtech.challenges.models import Challenge
 from govtech.extensions import db
@@ -20,7 +21,12 @@ def _user(email: str) -> User:
 
 
 def award_demo_challenge(challenge: Challenge, spec: dict) -> int:
-    """Propose, confirm (by a second person) and start the pilot, as the spec says."""
+    """Propose, confirm (by a second person) and start the pilot, as the spec says; or
+    declare the challenge void."""
+    if spec.get("void"):
+        decision = propose_void(challenge, _user(spec["author"]), spec["void"]["reason"])
+        confirm_decision(decision, _user(spec["confirmer"]))
+        return 1
     plan = spec.get("award")
     if not plan:
         return 0
