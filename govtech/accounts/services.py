@@ -15,6 +15,7 @@ from govtech.accounts.models import Agency, GovernmentLevel, Role, SizeBand, Sup
 from govtech.accounts.tax_ids import normalise_tax_id
 from govtech.audit.services import record
 from govtech.extensions import db
+from govtech.rules import RuleViolation
 
 MIN_PASSWORD_LENGTH = 10
 MAX_FAILED_LOGINS = 5
@@ -22,13 +23,8 @@ LOCKOUT = dt.timedelta(minutes=15)
 _RESET_SALT = "govtech.password-reset"
 
 
-class AccountError(ValueError):
+class AccountError(RuleViolation):
     """A rule of the accounts domain refused the request; `field` names the form field."""
-
-    def __init__(self, message, field: str | None = None):
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
 
 
 def normalise_email(email: str) -> str:

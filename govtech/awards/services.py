@@ -27,17 +27,13 @@ from govtech.evaluation.services import MIN_EVALUATORS, panel, rubric
 from govtech.extensions import db
 from govtech.notifications import notify
 from govtech.proposals.models import Proposal, ProposalStatus
+from govtech.rules import RuleViolation
 
 MIN_JUSTIFICATION = 30
 
 
-class AwardError(ValueError):
+class AwardError(RuleViolation):
     """A rule refused the action; `field` names the form field, if any."""
-
-    def __init__(self, message, field: str | None = None):
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
 
 
 def pending_decision(challenge: Challenge) -> AwardDecision | None:

@@ -22,6 +22,7 @@ from govtech.challenges.models import (
 from govtech.extensions import db
 from govtech.files import store_file
 from govtech.notifications import notify
+from govtech.rules import RuleViolation
 
 S = ChallengeStatus
 # Which state may follow which; every transition function checks this table.
@@ -44,13 +45,8 @@ EDITABLE_FIELDS = (
 )  # fmt: skip
 
 
-class ChallengeError(ValueError):
+class ChallengeError(RuleViolation):
     """A rule refused the action; `field` names the form field it concerns, if any."""
-
-    def __init__(self, message, field: str | None = None):
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
 
 
 def _transition(challenge: Challenge, to: ChallengeStatus, actor, reason: str | None = None):

@@ -30,19 +30,15 @@ from govtech.evaluation.models import (
 from govtech.extensions import db
 from govtech.notifications import notify
 from govtech.proposals.models import Proposal, ProposalStatus, Screening
+from govtech.rules import RuleViolation
 
 MAX_OWN_CRITERIA = 5
 MIN_EVALUATORS = 3
 MIN_JUSTIFICATION = 20  # about a sentence
 
 
-class EvaluationError(ValueError):
+class EvaluationError(RuleViolation):
     """A rule refused the action; `field` names the form field, if any."""
-
-    def __init__(self, message, field: str | None = None):
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
 
 
 class StaleScorecard(EvaluationError):

@@ -28,6 +28,7 @@ from govtech.proposals.models import (
     ProposalSubmission,
     Screening,
 )
+from govtech.rules import RuleViolation
 
 DRAFT_FIELDS = (
     "summary", "solution", "maturity", "maturity_evidence", "milestones", "kpis", "team",
@@ -37,13 +38,8 @@ DRAFT_FIELDS = (
 EDITABLE = (ProposalStatus.DRAFT, ProposalStatus.WITHDRAWN)
 
 
-class ProposalError(ValueError):
+class ProposalError(RuleViolation):
     """A rule refused the action; `field` names the form field, if any."""
-
-    def __init__(self, message, field: str | None = None):
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
 
 
 # --- eligibility -----------------------------------------------------------------------
