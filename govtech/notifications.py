@@ -28,18 +28,23 @@ def notify(recipient: str, template: str, *, locale: str | None = None, **contex
     db.session.info.setdefault(_OUTBOX_KEY, []).append(message)
 
 
+def _masked(recipients: list[str]) -> str:
+    """Recipients for the log: enough to trace a delivery, not a list of who bids."""
+    return ", ".join(f"{r[:1]}***@{r.partition('@')[2]}" for r in recipients)
+
+
 def _send_all(session: Session) -> None:
     messages = session.info.pop(_OUTBOX_KEY, [])
     for message in messages:
         try:
             mail.send(message)
         except Exception:  # a mail outage must not undo a committed procurement step
-            log.exception("email to %s failed", message.recipients)
+            log.exception("email to %s failed", _masked(message.recipients))
             continue
         if current_app.config.get("MAIL_SUPPRESS_SEND"):
             log.info(
                 "email (not sent, MAIL_SUPPRESS_SEND) to=%s subject=%s",
-                message.recipients,
+                _masked(message.recipients),
                 message.subject,
             )
 

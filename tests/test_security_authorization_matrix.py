@@ -11,6 +11,7 @@ never reach anyone not entitled to it, whatever the status code.
 import contextlib
 import dataclasses
 import datetime as dt
+import logging
 import re
 from collections.abc import Callable
 from decimal import Decimal
@@ -21,19 +22,33 @@ import pytest
 import sqlalchemy as sa
 import time_machine
 
-from govtech.accounts.models import Agency
+from govtech.accounts.models import Agency, User
 from govtech.accounts.services import password_reset_token
+from govtech.awards.models import Appeal, MilestoneStatus, PilotMilestone
+from govtech.awards.services import (
+    confirm_decision,
+    lodge_appeal,
+    pilot_milestones,
+    propose_award,
+)
 from govtech.challenges.models import Challenge, ChallengeFollower, ChallengeStatus, Question
 from govtech.challenges.services import (
     ask_question,
     attach_document,
     close_due_challenges,
     publish_challenge,
+    start_evaluation,
 )
-from govtech.evaluation.models import Criterion
+from govtech.evaluation.models import ConflictKind, Criterion
+from govtech.evaluation.services import (
+    declarations_of,
+    declare_conflicts,
+    invite_evaluator,
+    rubric,
+)
 from govtech.extensions import db
 from govtech.proposals.models import Proposal, ProposalStatus, Screening
-from govtech.proposals.services import add_attachment, submit_proposal
+from govtech.proposals.services import add_attachment, screen_proposal, submit_proposal
 from tests import factories
 from tests.conftest import login
 
@@ -49,27 +64,44 @@ ACTORS = (
     "bidder_b",  # supplier member of company B, a rival with its own draft
     "agency",  # staff of the agency that owns the challenge
     "other_agency",  # staff of another agency
-    # Placeholder: the scenario puts nobody on an evaluation panel yet, so one plain evaluator
-    # stands for all of them. To split, replace "evaluator" with "evaluator_assigned",
-    # "evaluator_conflicted" (assigned, declared a conflict with bidder A) and
-    # "evaluator_unassigned", build each in `_scenario`, and widen every row: `row` refuses
-    # rows of the wrong width, so none can be forgotten.
-    "evaluator",
+    "assigned",  # evaluator on the challenge's panel, no conflict with bidder A
+    "conflicted",  # evaluator on the panel who declared a conflict with bidder A
+    "unassigned",  # evaluator on no panel of this challenge
     "admin",
 )
 
-OPEN, CLOSED = "open", "closed"
-# Placeholder: an "awarded" phase (and perhaps "in_evaluation") joins PHASES once awards are
-# finished; `_enter` then moves the scenario there, and every probe must say what each actor
-# gets in it (the coverage test refuses a probe without it). ENTITLED changes with it: the
-# award notice makes the winner's name and price public.
-PHASES = (OPEN, CLOSED)
+# Before the deadline; just after it (closed, not yet in evaluation); in evaluation (screened,
+# conflicts declared, one scorecard submitted); awarded to bidder A (notice issued, an
+# appeal lodged by bidder C, the pilot's milestones created).
+OPEN, CLOSED, EVALUATION, AWARDED = "open", "closed", "evaluation", "awarded"
+PHASES = (OPEN, CLOSED, EVALUATION, AWARDED)
 
-# Who may see bidder A's sealed proposal in each phase; nobody else, on any page. Who bids
-# (bidder A's name and email) is sealed the same way, except from admins: their audit log
-# names every actor.
-ENTITLED = {OPEN: {"bidder_a"}, CLOSED: {"bidder_a", "agency"}}
-IDENTITY_ENTITLED = {phase: actors | {"admin"} for phase, actors in ENTITLED.items()}
+# What is sealed in bidder A's proposal, and who may see each part in each phase; nobody
+# else, on any page. The assigned evaluator reads the proposal blind: never the bidder's
+# name or email. Admins see who acts (the audit log names every actor), never the content.
+# Once awarded, the winner's name and price are public (the notice, results and OCDS).
+READ = ("summary", "price")
+# Attachments may name the bidder, so blind review leaves them out.
+FILES = ("attachment title", "attachment file")
+IDENTITY = ("bidder's name", "bidder's email")
+_SEALED = {"bidder_a"}
+_OPENED = {"bidder_a", "agency"}
+_REVIEWED = {"bidder_a", "agency", "assigned"}
+_SEEN_BY = {
+    OPEN: (_SEALED, _SEALED, _SEALED | {"admin"}),
+    CLOSED: (_OPENED, _OPENED, _OPENED | {"admin"}),
+    EVALUATION: (_REVIEWED, _OPENED, _OPENED | {"admin"}),
+    AWARDED: (_OPENED, _OPENED, _OPENED | {"admin"}),  # the scorecards are closed
+}
+ENTITLED = {
+    phase: {
+        **dict.fromkeys(READ, read),
+        **dict.fromkeys(FILES, files),
+        **dict.fromkeys(IDENTITY, identity),
+    }
+    for phase, (read, files, identity) in _SEEN_BY.items()
+}
+ENTITLED[AWARDED] |= {"price": set(ACTORS), "bidder's name": set(ACTORS)}
 
 
 def row(*outcomes: str) -> dict[str, str]:
@@ -79,22 +111,25 @@ def row(*outcomes: str) -> dict[str, str]:
 
 
 # fmt: off
-#                    anonymous bidder_a bidder_b agency other_agency evaluator admin
-EVERYONE       = row(OK,       OK,      OK,      OK,    OK,          OK,       OK)
-SIGNED_IN      = row(LOGIN,    OK,      OK,      OK,    OK,          OK,       OK)
-SUPPLIERS      = row(LOGIN,    OK,      OK,      NO,    NO,          NO,       NO)
-BIDDER_A       = row(LOGIN,    OK,      NO,      NO,    NO,          NO,       NO)
-BIDDER_B       = row(LOGIN,    NO,      OK,      NO,    NO,          NO,       NO)
-A_AND_AGENCY   = row(LOGIN,    OK,      NO,      OK,    NO,          NO,       NO)
-AGENCY         = row(LOGIN,    NO,      NO,      OK,    NO,          NO,       NO)
-ANY_AGENCY     = row(LOGIN,    NO,      NO,      OK,    OK,          NO,       NO)
-PANEL_ROLES    = row(LOGIN,    NO,      NO,      OK,    OK,          OK,       NO)
-ADMIN          = row(LOGIN,    NO,      NO,      NO,    NO,          NO,       OK)
-AGENCY_ADMIN   = row(LOGIN,    NO,      NO,      OK,    NO,          NO,       OK)
-NOBODY         = row(LOGIN,    NO,      NO,      NO,    NO,          NO,       NO)
+#                    anonym bidder_a bidder_b agency other_ag assigned conflicted unassig admin
+EVERYONE       = row(OK,    OK,      OK,      OK,    OK,      OK,      OK,        OK,     OK)
+SIGNED_IN      = row(LOGIN, OK,      OK,      OK,    OK,      OK,      OK,        OK,     OK)
+SUPPLIERS      = row(LOGIN, OK,      OK,      NO,    NO,      NO,      NO,        NO,     NO)
+BIDDER_A       = row(LOGIN, OK,      NO,      NO,    NO,      NO,      NO,        NO,     NO)
+BIDDER_B       = row(LOGIN, NO,      OK,      NO,    NO,      NO,      NO,        NO,     NO)
+A_AND_AGENCY   = row(LOGIN, OK,      NO,      OK,    NO,      NO,      NO,        NO,     NO)
+A_AGENCY_PANEL = row(LOGIN, OK,      NO,      OK,    NO,      OK,      NO,        NO,     NO)
+AGENCY         = row(LOGIN, NO,      NO,      OK,    NO,      NO,      NO,        NO,     NO)
+ANY_AGENCY     = row(LOGIN, NO,      NO,      OK,    OK,      NO,      NO,        NO,     NO)
+PANEL_ROLES    = row(LOGIN, NO,      NO,      OK,    OK,      OK,      OK,        OK,     NO)
+AGENCY_PANEL   = row(LOGIN, NO,      NO,      OK,    NO,      OK,      OK,        NO,     NO)
+ASSIGNED       = row(LOGIN, NO,      NO,      NO,    NO,      OK,      NO,        NO,     NO)
+ADMIN          = row(LOGIN, NO,      NO,      NO,    NO,      NO,      NO,        NO,     OK)
+AGENCY_ADMIN   = row(LOGIN, NO,      NO,      OK,    NO,      NO,      NO,        NO,     OK)
+NOBODY         = row(LOGIN, NO,      NO,      NO,    NO,      NO,      NO,        NO,     NO)
 # Public routes on objects only the owning agency may see (drafts): hidden, even from admins.
-AGENCY_HIDDEN  = row(NO,       NO,      NO,      OK,    NO,          NO,       NO)
-NOBODY_HIDDEN  = row(NO,       NO,      NO,      NO,    NO,          NO,       NO)
+AGENCY_HIDDEN  = row(NO,    NO,      NO,      OK,    NO,      NO,      NO,        NO,     NO)
+NOBODY_HIDDEN  = row(NO,    NO,      NO,      NO,    NO,      NO,      NO,        NO,     NO)
 # fmt: on
 
 
@@ -124,18 +159,25 @@ def post(target, outcomes, params=None, data=None, effect=None):
     return Probe("POST", target, outcomes, params or (lambda s: {}), data or {}, effect)
 
 
+def phases(open_, closed=None, evaluation=None, awarded=None) -> dict[str, dict[str, str]]:
+    """One row per phase; a phase left out keeps the row of the phase before it."""
+    closed = closed or open_
+    evaluation = evaluation or closed
+    return {OPEN: open_, CLOSED: closed, EVALUATION: evaluation, AWARDED: awarded or evaluation}
+
+
 def both(outcomes: dict[str, str]) -> dict[str, dict[str, str]]:
-    """The same row before and after the deadline."""
-    return dict.fromkeys(PHASES, outcomes)
+    """The same row in every phase."""
+    return phases(outcomes)
 
 
 def sealed(before: dict[str, str], after: dict[str, str]) -> dict[str, dict[str, str]]:
-    """One row before the deadline, another after it."""
-    return {OPEN: before, CLOSED: after}
+    """One row before the deadline, another in every phase after it."""
+    return phases(before, after)
 
 
-def _by_phase(run, open_value, closed_value):
-    return {OPEN: open_value, CLOSED: closed_value}[run.phase]
+def _by_phase(run, open_value, later_value, **overrides):
+    return overrides.get(run.phase, open_value if run.phase == OPEN else later_value)
 
 
 # What the allowed state-changing POSTs must have done.
@@ -150,6 +192,14 @@ def _verified(run):
 def _published(run):  # after the deadline the draft's own dates have passed: refused
     status = db.session.get(Challenge, run.s.draft).status
     return status is _by_phase(run, ChallengeStatus.PUBLISHED, ChallengeStatus.DRAFT)
+
+
+def _evaluating(run):  # only a closed challenge moves into evaluation
+    status = db.session.get(Challenge, run.s.challenge).status
+    after = ChallengeStatus.IN_EVALUATION
+    return status is _by_phase(
+        run, ChallengeStatus.PUBLISHED, after, awarded=ChallengeStatus.AWARDED
+    )
 
 
 def _follows(run):
@@ -170,9 +220,24 @@ def _withdrawn(run):  # after the deadline a proposal can no longer be withdrawn
     return status is _by_phase(run, ProposalStatus.WITHDRAWN, ProposalStatus.SUBMITTED)
 
 
-def _screened(run):
+def _screened(run):  # in evaluation it was already eligible
     screening = db.session.get(Proposal, run.s.proposal).screening
     return screening is _by_phase(run, Screening.PENDING, Screening.ELIGIBLE)
+
+
+def _appealed(run):  # any bidder may appeal during the standstill, the winner too
+    appeals = sa.select(sa.func.count()).where(Appeal.lodged_by_id == run.s.users["bidder_a"])
+    return db.session.scalar(appeals) == _by_phase(run, 0, 0, awarded=1)
+
+
+def _appeal_answered(run):
+    appeal = db.session.get(Appeal, run.s.appeal)
+    return appeal is None or appeal.answered_at is not None
+
+
+def _delivered(run):
+    milestone = db.session.get(PilotMilestone, run.s.milestone)
+    return milestone is None or milestone.status is MilestoneStatus.DELIVERED
 
 
 def _challenge(s):
@@ -214,6 +279,8 @@ EXPECTED: dict[str, list[Probe]] = {
     "challenges.edit": [get("the agency's draft", both(AGENCY), _draft,
                             {"title": "Editado por quien no puede"})],
     "challenges.publish": [post("the agency's draft", both(AGENCY), _draft, effect=_published)],
+    "challenges.begin_evaluation": [
+        post("published challenge", both(AGENCY), _challenge, effect=_evaluating)],
     "challenges.cancel": [get("published challenge", both(AGENCY), _challenge,
                               {"reason": "Cancelado por quien no puede hacerlo"})],
     "challenges.new_addendum": [get("published challenge", both(AGENCY), _challenge,
@@ -278,31 +345,36 @@ EXPECTED: dict[str, list[Probe]] = {
     "proposals.screen": [post("bidder A's proposal", sealed(NOBODY, AGENCY), _proposal,
                               {"decision": "eligible"}, _screened)],
     # --- evaluation --------------------------------------------------------------------
-    # Placeholder: nobody is on a panel yet (see ACTORS). Once the evaluator actors split,
-    # the assigned one reaches conflicts and bidder A's scorecard during the evaluation, the
-    # conflicted one is refused that scorecard, and the probes on missing scorecards,
-    # declarations and invitations address real ones.
     "evaluation.checklist": [get("public checklist", both(EVERYONE))],
     "evaluation_api.checklist": [get("public checklist", both(EVERYONE))],
     "evaluation.readiness": [get("published challenge", both(AGENCY), _challenge)],
     "evaluation.edit_rubric": [get("published challenge", both(AGENCY), _challenge)],
     "evaluation.manage_panel": [get("published challenge", both(AGENCY), _challenge,
                                     {"email": "intruso@example.org", "role_on_panel": "X"})],
+    # The token is the credential; an invalid one reaches nobody.
     "evaluation.accept_invitation": [
         get("an invalid invitation", both(NOBODY_HIDDEN), lambda s: {"token": "no-such"})],
     "evaluation.assignments": [get("own assignments", both(PANEL_ROLES))],
     "evaluation.affiliations": [get("own affiliations", both(PANEL_ROLES))],
-    "evaluation.conflicts": [get("published challenge", both(AGENCY), _challenge)],
-    "evaluation.scorecard": [get("bidder A's proposal", both(NOBODY), _proposal)],
+    # The panel declares here, the agency follows the declarations.
+    "evaluation.conflicts": [get("published challenge", both(AGENCY_PANEL), _challenge)],
+    # Only during the evaluation, only to the assigned evaluator without a conflict.
+    "evaluation.scorecard": [get("bidder A's proposal", phases(NOBODY, NOBODY, ASSIGNED, NOBODY),
+                                 _proposal, {"submit": "1"})],
     "evaluation.results": [get("published challenge", sealed(NOBODY, AGENCY), _challenge)],
+    # Empty reasons: the agency is sent back with a message; nothing changes.
     "evaluation.excuse": [
-        post("a missing assignment on the published challenge", both(NOBODY),
-             lambda s: {**_challenge(s), "assignment_id": MISSING_ID,
-                        "proposal_id": MISSING_ID})],
+        post("the assigned evaluator's missing scorecard", both(AGENCY),
+             lambda s: {**_challenge(s), "assignment_id": s.assignment, "proposal_id": s.proposal}),
+        post("another challenge's assignment through the own challenge", both(NOBODY),
+             lambda s: {**_challenge(s), "assignment_id": s.other_assignment,
+                        "proposal_id": s.proposal})],
     "evaluation.reopen": [
-        post("a missing scorecard", both(NOBODY), lambda s: {"scorecard_id": MISSING_ID})],
+        post("a submitted scorecard", phases(NOBODY, NOBODY, AGENCY),
+             lambda s: {"scorecard_id": s.scorecard})],
     "evaluation.resolve": [
-        post("a missing declaration", both(NOBODY), lambda s: {"declaration_id": MISSING_ID})],
+        post("the conflicted evaluator's declaration", phases(NOBODY, NOBODY, AGENCY),
+             lambda s: {"declaration_id": s.declaration})],
     # An empty form: the agency is sent back to the results with a message.
     "evaluation.consensus": [
         post("bidder A's proposal", sealed(NOBODY, AGENCY),
@@ -312,27 +384,41 @@ EXPECTED: dict[str, list[Probe]] = {
         post("another challenge's criterion through bidder A's proposal", both(NOBODY),
              lambda s: {**_proposal(s), "criterion_id": s.other_criterion})],
     # --- awards ------------------------------------------------------------------------
-    # Placeholder: no decision exists yet. With the "awarded" phase (see PHASES), these
-    # address the real decision, notice, appeal (lodged by bidder B) and bidder A's milestone.
+    # Before the award the decision, notice, appeal and milestone do not exist (their ids
+    # are missing ones); once awarded the URLs address the real ones.
     "awards.decision": [get("published challenge", sealed(NOBODY, AGENCY), _challenge,
                             {"kind": "void", "justification": "Desierto por quien no puede"})],
+    # No reason given: the agency gets the form back; the notice stays as issued.
     "awards.correct": [
-        post("a missing notice", both(NOBODY), lambda s: {"reference": "NO-SUCH"})],
+        post("the notice", phases(NOBODY, NOBODY, NOBODY, AGENCY),
+             lambda s: {"reference": s.notice})],
+    # Already confirmed: a message, nothing changes.
     "awards.confirm": [
-        post("a missing decision", both(NOBODY), lambda s: {"decision_id": MISSING_ID})],
+        post("the decision", phases(NOBODY, NOBODY, NOBODY, AGENCY),
+             lambda s: {"decision_id": s.decision})],
     "awards.notice": [
-        get("a missing notice", both(NOBODY_HIDDEN), lambda s: {"reference": "NO-SUCH"})],
+        get("the notice", phases(NOBODY_HIDDEN, NOBODY_HIDDEN, NOBODY_HIDDEN, EVERYONE),
+            lambda s: {"reference": s.notice})],
     "awards.notice_pdf": [
-        get("a missing notice", both(NOBODY_HIDDEN), lambda s: {"reference": "NO-SUCH"})],
+        get("the notice", phases(NOBODY_HIDDEN, NOBODY_HIDDEN, NOBODY_HIDDEN, EVERYONE),
+            lambda s: {"reference": s.notice})],
     "awards.verify": [get("notice checker", both(EVERYONE))],
     "awards.appeal": [
-        post("a missing decision", both(NOBODY), lambda s: {"decision_id": MISSING_ID})],
+        post("the decision", phases(NOBODY, NOBODY, NOBODY, SUPPLIERS),
+             lambda s: {"decision_id": s.decision},
+             {"reason": "La evaluación no consideró el anexo técnico presentado."}, _appealed)],
     "awards.answer": [
-        post("a missing appeal", both(NOBODY), lambda s: {"appeal_id": MISSING_ID})],
+        post("bidder C's appeal", phases(NOBODY, NOBODY, NOBODY, AGENCY),
+             lambda s: {"appeal_id": s.appeal},
+             {"answer": "El anexo fue considerado en el criterio técnico."}, _appeal_answered)],
     "awards.deliver": [
-        post("a missing milestone", both(NOBODY), lambda s: {"milestone_id": MISSING_ID})],
+        post("bidder A's milestone", phases(NOBODY, NOBODY, NOBODY, BIDDER_A),
+             lambda s: {"milestone_id": s.milestone},
+             {"evidence": "Informe de avance del piloto en el anexo."}, _delivered)],
+    # Not delivered yet (the delivery runs later): a message, nothing changes.
     "awards.decide": [
-        post("a missing milestone", both(NOBODY), lambda s: {"milestone_id": MISSING_ID})],
+        post("bidder A's milestone", phases(NOBODY, NOBODY, NOBODY, AGENCY),
+             lambda s: {"milestone_id": s.milestone}, {"decision": "accept"})],
     # --- transparency ------------------------------------------------------------------
     "transparency.audit_head": [get("public chain head", both(EVERYONE))],
     "transparency.challenge_trail": [
@@ -370,7 +456,6 @@ SECRET_ATTACHMENT_TITLE = "Anexo sellado 4417-QX"
 SECRET_FILE_TEXT = "Contenido sellado 4417QX"  # no "-": PDF strings escape it
 SECRET_BIDDER = "Sellada 4417-QX S.A.S."
 SECRET_EMAIL = "sellada-4417qx@example.org"
-IDENTITY = {"bidder's name", "bidder's email"}
 
 
 def _sealed_leaks(body: bytes) -> list[str]:
@@ -391,8 +476,8 @@ def _first_criterion(challenge: Challenge) -> int:
 
 
 def _scenario() -> tuple[SimpleNamespace, dict]:
-    """Two agencies' challenges, bidder A's submitted proposal, bidder B's draft, and the
-    users; returns the ids the URLs use and the users by actor."""
+    """Two agencies' challenges, bidder A's submitted proposal, bidder B's draft, bidder C's
+    proposal, a panel, and the users; returns the ids the URLs use and the users by actor."""
     staff, other_staff = factories.agency_staff(), factories.agency_staff()
     bidder_a = factories.supplier_member(factories.supplier(name=SECRET_BIDDER), email=SECRET_EMAIL)
     bidder_b = factories.supplier_member()
@@ -408,17 +493,30 @@ def _scenario() -> tuple[SimpleNamespace, dict]:
     annex = factories.pdf_bytes(text=SECRET_FILE_TEXT)
     attachment = add_attachment(proposal, bidder_a, SECRET_ATTACHMENT_TITLE, "anexo.pdf", annex)
     submit_proposal(proposal, bidder_a)
+    bidder_c = factories.supplier_member()
+    third = factories.submitted_proposal(challenge, bidder_c)
     users = {
         "anonymous": None,
         "bidder_a": bidder_a,
         "bidder_b": bidder_b,
         "agency": staff,
         "other_agency": other_staff,
-        "evaluator": factories.evaluator(),
+        "assigned": factories.evaluator(),
+        "conflicted": factories.evaluator(),
+        "unassigned": factories.evaluator(),
         "admin": factories.admin(),
     }
+    # The panel is formed while the challenge is open; two more experts make the quorum.
+    panel = [users["assigned"], users["conflicted"], factories.evaluator(), factories.evaluator()]
+    assignments = [invite_evaluator(challenge, staff, p.email, "Experta") for p in panel]
+    other_assignment = invite_evaluator(other_challenge, other_staff, panel[0].email, "Experta")
     s = SimpleNamespace(
         users={actor: user and user.id for actor, user in users.items()},
+        staff=staff.id,
+        colleague=factories.agency_staff(staff.agency).id,
+        panel=[p.id for p in panel],
+        bidder_c=bidder_c.id,
+        third=third.id,
         challenge=challenge.id,
         draft=draft.id,
         document=document.id,
@@ -434,6 +532,15 @@ def _scenario() -> tuple[SimpleNamespace, dict]:
         rival_draft=factories.complete_proposal(challenge, bidder_b).id,
         unverified_agency=factories.agency(verified=False).id,
         reset_token=password_reset_token(bidder_a),
+        assignment=assignments[0].id,
+        other_assignment=other_assignment.id,
+        # What exists only later; until then the URLs address missing ones.
+        scorecard=MISSING_ID,
+        declaration=MISSING_ID,
+        decision=MISSING_ID,
+        notice="NO-SUCH",
+        appeal=MISSING_ID,
+        milestone=MISSING_ID,
     )
     db.session.commit()
     return s, users
@@ -445,6 +552,41 @@ def _enter(phase: str, s: SimpleNamespace):
         return contextlib.nullcontext()
     deadline = db.session.get(Challenge, s.challenge).submission_deadline
     return time_machine.travel(deadline + dt.timedelta(seconds=1), tick=False)
+
+
+def _advance(phase: str, s: SimpleNamespace) -> None:
+    """Move the scenario, on the phase's clock, to where the phase's requests find it."""
+    close_due_challenges()
+    if phase in (OPEN, CLOSED):
+        db.session.commit()
+        return
+    challenge = db.session.get(Challenge, s.challenge)
+    staff = db.session.get(User, s.staff)
+    bidder_a, bidder_c = (db.session.get(Proposal, s.proposal), db.session.get(Proposal, s.third))
+    for proposal in (bidder_a, bidder_c):
+        screen_proposal(proposal, staff, eligible=True)
+    start_evaluation(challenge, staff)
+    assigned, conflicted, *quorum = [db.session.get(User, pid) for pid in s.panel]
+    no_conflict = (False, None, None)
+    for person in (assigned, *quorum):
+        declare_conflicts(challenge, person, {bidder_a.id: no_conflict, bidder_c.id: no_conflict})
+    family = (True, ConflictKind.FAMILY, "Mi hermana trabaja en la empresa.")
+    declare_conflicts(challenge, conflicted, {bidder_a.id: family, bidder_c.id: no_conflict})
+    s.declaration = declarations_of(challenge, conflicted)[bidder_a.id].id
+    s.scorecard = factories.score(bidder_a, quorum[0], [4] * len(rubric(challenge))).id
+    if phase == AWARDED:
+        for person in (assigned, quorum[1]):
+            factories.score(bidder_a, person, [4] * len(rubric(challenge)))
+        for person in (assigned, conflicted, *quorum):
+            factories.score(bidder_c, person, [2] * len(rubric(challenge)))
+        decision = propose_award(challenge, staff, [bidder_a.id])
+        notice = confirm_decision(decision, db.session.get(User, s.colleague))
+        appeal = lodge_appeal(
+            decision, db.session.get(User, s.bidder_c), "Nuestra propuesta no fue bien leída."
+        )
+        s.decision, s.notice, s.appeal = decision.id, notice.reference, appeal.id
+        s.milestone = pilot_milestones(challenge)[0].id
+    db.session.commit()
 
 
 def _outcome(response) -> str:
@@ -541,7 +683,7 @@ def _check(run: Run, cell: Cell) -> None:
     leaks = {
         leak
         for leak in _sealed_leaks(response.get_data())
-        if cell.actor not in (IDENTITY_ENTITLED if leak in IDENTITY else ENTITLED)[run.phase]
+        if cell.actor not in ENTITLED[run.phase][leak]
     }
     known = KNOWN_LEAKS.get((cell.endpoint, cell.probe.target, run.phase, cell.actor), set())
     for leak in sorted(leaks - known):
@@ -556,12 +698,20 @@ def _check(run: Run, cell: Cell) -> None:
 
 def _entitled_actors_see_the_content(run: Run) -> None:
     """The leak checks mean something only if the markers show where they are allowed."""
-    for actor in ENTITLED[run.phase]:
+    entitled = ENTITLED[run.phase]
+    for actor in entitled["summary"]:
         client = run.clients[actor]
-        page = client.get(f"/proposals/{run.s.proposal}").get_data()
-        upload = client.get(f"/proposals/{run.s.proposal}/files/{run.s.file}").get_data()
-        assert set(_sealed_leaks(page)) >= {"summary", "price", "bidder's name"}, actor
-        assert _sealed_leaks(upload) == ["attachment file"], actor
+        if actor == "assigned":
+            page = client.get(f"/evaluation/proposals/{run.s.proposal}/scorecard").get_data()
+        else:
+            page = client.get(f"/proposals/{run.s.proposal}").get_data()
+        expected = {"summary", "price"} | (
+            {"bidder's name"} if actor in entitled["bidder's name"] - {"admin"} else set()
+        )
+        assert set(_sealed_leaks(page)) >= expected, actor
+    for actor in entitled["attachment file"]:
+        upload = run.clients[actor].get(f"/proposals/{run.s.proposal}/files/{run.s.file}")
+        assert _sealed_leaks(upload.get_data()) == ["attachment file"], actor
     page = run.clients["bidder_a"].get(f"/proposals/{run.s.proposal}/attachments").get_data()
     assert "attachment title" in _sealed_leaks(page)
 
@@ -589,13 +739,59 @@ def test_every_route_has_an_authorization_decision(app):
         assert actor in ACTORS, actor
 
 
+class _LogRecords(logging.Handler):
+    """Every log line written during the run, tracebacks included."""
+
+    def __init__(self):
+        super().__init__(logging.DEBUG)
+        self.setFormatter(logging.Formatter("%(name)s %(message)s"))
+        self.lines: list[str] = []
+
+    def emit(self, record):
+        self.lines.append(self.format(record))
+
+
+@contextlib.contextmanager
+def _logs():
+    handler = _LogRecords()
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        yield handler.lines
+    finally:
+        root.removeHandler(handler)
+
+
+def _emails_and_logs_leak_nothing(run: Run, users: dict, outbox, log_lines) -> None:
+    """Emails carry sealed content only to people entitled to it; logs to nobody."""
+    actor_of = {user.email: actor for actor, user in users.items() if user is not None}
+    for message in outbox:
+        text = f"{message.subject}\n{message.body}".encode()
+        for leak in _sealed_leaks(text):
+            allowed = ENTITLED[run.phase][leak]
+            for address in message.recipients:
+                if allowed != set(ACTORS) and actor_of.get(address) not in allowed:
+                    run.problems.append(
+                        f"[{run.phase}] the sealed {leak} was emailed to {address}: "
+                        f"{message.subject}"
+                    )
+    for line in log_lines:
+        for leak in _sealed_leaks(line.encode()):
+            run.problems.append(f"[{run.phase}] the sealed {leak} was logged: {line[:200]}")
+
+
 @pytest.mark.parametrize("phase", PHASES)
-def test_authorization_matrix(app, db, phase):
-    """Each actor gets what EXPECTED says; refusals and reads write nothing; nothing leaks."""
+def test_authorization_matrix(app, db, outbox, phase):
+    """Each actor gets what EXPECTED says; refusals and reads write nothing; nothing leaks,
+    in responses, emails or logs."""
+    with _logs() as log_lines:
+        _run_matrix(app, phase, outbox, log_lines)
+
+
+def _run_matrix(app, phase, outbox, log_lines):
     s, users = _scenario()
     with _enter(phase, s):
-        close_due_challenges()
-        db.session.commit()
+        _advance(phase, s)
         clients = {actor: app.test_client() for actor in ACTORS}
         for actor, user in users.items():
             if user is not None:
