@@ -434,6 +434,7 @@ EXPECTED: dict[str, list[Probe]] = {
     "transparency.results": [get("public results", both(EVERYONE))],
     "transparency.results_csv": [get("results as CSV", both(EVERYONE))],
     "transparency.results_json": [get("results as JSON", both(EVERYONE))],
+    "transparency.open_data": [get("open data downloads", both(EVERYONE))],
     "transparency.data_dictionary": [get("data dictionary", both(EVERYONE))],
     "transparency.ecosystem": [get("ecosystem figures", both(EVERYONE))],
     "transparency_api.results": [get("results API", both(EVERYONE))],

@@ -107,3 +107,25 @@ def test_openapi_document_matches_the_api_routes(app, client):
 @pytest.mark.parametrize("path", ["/results", "/ecosystem", "/data-dictionary"])
 def test_public_pages_render_without_data(client, path):
     assert client.get(path).status_code == 200
+
+
+def test_open_data_page_lists_every_page_that_links_next_reaches(client, db, monkeypatch):
+    from govtech.transparency import views
+
+    monkeypatch.setattr(views, "OCDS_PAGE", 2)
+    staff = factories.agency_staff()
+    published = [factories.published_challenge(staff) for _ in range(3)]
+    factories.draft_challenge(staff)  # never public: not counted
+    db.session.commit()
+    page = client.get("/open-data").get_data(as_text=True)
+    assert "3 public challenges, in 2 pages of releases." in page
+    assert 'data-pages="2"' in page
+    assert "/ocds/releases.json?page=2" in page
+    assert "/ocds/records.json?page=2" in page
+    # What the in-browser join follows: links.next from the first page to the last.
+    url, seen = "/ocds/releases.json?page=1", set()
+    while url:
+        package = client.get(url).get_json()
+        seen |= {release["ocid"] for release in package["releases"]}
+        url = package.get("links", {}).get("next")
+    assert len(seen) == len(published)

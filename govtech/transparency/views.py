@@ -86,6 +86,20 @@ def _paginate():
     return page, rows[:OCDS_PAGE], len(rows) > OCDS_PAGE
 
 
+@bp.route("/open-data")
+@public
+def open_data():
+    """Every download in one place; the OCDS pages can be joined into one file in the browser
+    (with progress) or fetched page by page."""
+    public_count = db.session.scalar(
+        sa.select(sa.func.count()).select_from(ocds.public_challenges_statement().subquery())
+    )
+    pages = max(1, -(-public_count // OCDS_PAGE))
+    return render_template(
+        "transparency/open_data.html", public_count=public_count, pages=pages, page_size=OCDS_PAGE
+    )
+
+
 @bp.route("/challenges/<int:challenge_id>/ocds.json")
 @public
 def challenge_ocds(challenge_id: int):
