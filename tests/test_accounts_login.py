@@ -2,9 +2,11 @@
 
 import datetime as dt
 
+import sqlalchemy as sa
 import time_machine
 
 from govtech import clock
+from govtech.audit.models import AuditEntry
 from tests import factories
 from tests.conftest import login
 
@@ -94,3 +96,41 @@ def test_deactivated_user_cannot_sign_in(client, db):
         "/accounts/login", data={"email": user.email, "password": factories.PASSWORD}
     )
     assert response.status_code == 400
+
+
+def test_signing_out_ends_every_copy_of_the_session(app, client, db):
+    user = _member(db)
+    login(client, user.email, factories.PASSWORD)
+    with client.session_transaction() as session:
+        stolen = dict(session)  # what someone who copied the cookie holds
+    client.post("/accounts/logout")
+    thief = app.test_client()
+    with thief.session_transaction() as session:
+        session.update(stolen)
+    assert thief.get("/dashboard").headers["Location"].startswith("/accounts/login")
+    actions = [e.action for e in db.session.scalars(sa.select(AuditEntry))]
+    assert "user.signed_out" in actions
+
+
+def test_sessions_end_when_idle_and_after_the_absolute_limit(app, client, db):
+    user = _member(db)
+    idle = app.config["SESSION_IDLE_MINUTES"]
+    with time_machine.travel(clock.now(), tick=False) as traveller:
+        login(client, user.email, factories.PASSWORD)
+        traveller.shift(dt.timedelta(minutes=idle - 1))
+        assert client.get("/dashboard").status_code == 200  # activity keeps it alive
+        traveller.shift(dt.timedelta(minutes=idle - 1))
+        assert client.get("/dashboard").status_code == 200
+        traveller.shift(dt.timedelta(minutes=idle + 1))
+        expired = client.get("/dashboard", follow_redirects=True)
+        assert "Your session expired. Please sign in again." in expired.get_data(as_text=True)
+        assert "/accounts/login" in expired.request.path
+    with time_machine.travel(clock.now(), tick=False) as traveller:
+        login(client, user.email, factories.PASSWORD)
+        hours = app.config["SESSION_ABSOLUTE_HOURS"]
+        for _ in range(hours * 60 // (idle - 1) + 1):  # active all along, never idle
+            traveller.shift(dt.timedelta(minutes=idle - 1))
+            response = client.get("/dashboard")
+            if response.status_code != 200:
+                break
+        assert response.headers["Location"].startswith("/accounts/login")

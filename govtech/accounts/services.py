@@ -287,6 +287,14 @@ def user_for_reset_token(token: str) -> User | None:
     return user
 
 
+def end_sessions(user: User) -> None:
+    """Sign the user out everywhere: every cookie carrying the old session nonce stops
+    working (sessions are signed cookies, so there is no server-side session to delete)."""
+    user.session_nonce = secrets.token_hex(16)
+    db.session.flush()
+    record("user.signed_out", user, actor=user)
+
+
 def set_password(user: User, password: str) -> None:
     """Change a password after the policy check; signs the user out of other sessions."""
     problem = password_problem(password, [user.email, user.full_name])

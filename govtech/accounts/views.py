@@ -18,6 +18,7 @@ from govtech.accounts.models import Agency, GovernmentLevel, Role, SizeBand, Use
 from govtech.accounts.services import (
     AccountError,
     authenticate,
+    end_sessions,
     normalise_email,
     password_reset_token,
     register_agency,
@@ -28,6 +29,7 @@ from govtech.accounts.services import (
     user_for_reset_token,
     verify_agency,
 )
+from govtech.accounts.sessions import enforce_session_timeouts, stamp_new_session
 from govtech.accounts.tax_ids import InvalidTaxId
 from govtech.audit.services import record
 from govtech.extensions import db, limiter
@@ -38,6 +40,9 @@ from govtech.permissions import public, roles, signed_in
 AUTH_LIMIT = "10 per minute; 50 per hour"
 
 
+bp.before_app_request(enforce_session_timeouts)
+
+
 def _start_session(user: User) -> None:
     """Sign the user in with a fresh session (prevents session fixation)."""
     language = session.get("language")
@@ -45,6 +50,7 @@ def _start_session(user: User) -> None:
     if language:
         session["language"] = language
     login_user(user)
+    stamp_new_session()
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -76,6 +82,8 @@ def logout():
     """Sign out."""
     form = ConfirmForm()
     if form.validate_on_submit():
+        end_sessions(current_user)
+        db.session.commit()
         logout_user()
         session.clear()
         flash(_("You have signed out."), "info")

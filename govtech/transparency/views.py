@@ -18,8 +18,6 @@ PAGE = 100
 SEALED_OBJECTS = ("Proposal", "ProposalSubmission", "ProposalAttachment")
 # Questions are published without the asker's identity, in the trail too.
 ANONYMOUS_ACTIONS = ("question.asked",)
-# Questions are published without the asker's identity, in the trail too.
-ANONYMOUS_ACTIONS = ("question.asked",)
 
 
 @bp.route("/transparency/audit")
