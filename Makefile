@@ -21,6 +21,10 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed-runtime
 	$(BIN)/pip install --quiet -e '.[test]'
 	@touch $@
 
+$(VENV)/.installed-bench: pyproject.toml $(VENV)/.installed-runtime
+	$(BIN)/pip install --quiet -e '.[bench]'
+	@touch $@
+
 # Compiled catalogues are build output (not in git): rebuilt when a .po file changes.
 translations: $(VENV)/.installed-runtime
 	@$(BIN)/pybabel compile --quiet --use-fuzzy -d govtech/translations 2>/dev/null || \
@@ -45,12 +49,17 @@ test: $(VENV)/.installed-test translations lint
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check govtech tests wsgi.py
-	$(BIN)/ruff format --check govtech tests wsgi.py
+	$(BIN)/ruff check bench govtech tests wsgi.py
+	$(BIN)/ruff format --check bench govtech tests wsgi.py
 
 format: $(VENV)/.installed-test
-	$(BIN)/ruff format govtech tests wsgi.py
-	$(BIN)/ruff check --fix govtech tests wsgi.py
+	$(BIN)/ruff format bench govtech tests wsgi.py
+	$(BIN)/ruff check --fix bench govtech tests wsgi.py
+
+# Data at scale, request rates, query counts, notice, ranking, memory (bench/RESULTS.md).
+# SQLite in a temporary file; DATABASE_URL=postgresql://... uses a fresh database there.
+bench: $(VENV)/.installed-bench translations
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 # Re-extract the strings and merge them into the catalogues (then translate the .po files).
 messages: $(VENV)/.installed-runtime

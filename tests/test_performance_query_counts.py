@@ -1,29 +1,11 @@
 """The main pages run the same number of SQL statements whatever the amount of data
 (no query per row). Counted with a SQLAlchemy event listener; timings stay out of tests."""
 
-import contextlib
-
 import sqlalchemy as sa
 
-from govtech.extensions import db as _db
+from bench.measures import count_statements
 from tests import factories
 from tests.conftest import login
-
-
-@contextlib.contextmanager
-def count_statements(app):
-    counter = {"n": 0}
-    with app.app_context():
-        engine = _db.engine
-
-    def before(*_args, **_kwargs):
-        counter["n"] += 1
-
-    sa.event.listen(engine, "before_cursor_execute", before)
-    try:
-        yield counter
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", before)
 
 
 def _grow(staff, n):
@@ -33,17 +15,6 @@ def _grow(staff, n):
         owner = staff if i % 2 == 0 else factories.agency_staff()
         challenge = factories.published_challenge(owner, title=f"Desafío de carga número {i:03d}")
         factories.submitted_proposal(challenge)
-
-
-def _measure(app, client, paths):
-    counts = {}
-    for path in paths:
-        client.get(path)  # warm caches (translations, templates)
-        with count_statements(app) as counter:
-            response = client.get(path)
-        assert response.status_code == 200, path
-        counts[path] = counter["n"]
-    return counts
 
 
 def test_public_and_agency_pages_do_not_query_per_row(app, db):
@@ -65,9 +36,64 @@ def test_public_and_agency_pages_do_not_query_per_row(app, db):
         "/results",
     ]
     # Not yet: /ocds/releases.json builds each challenge's releases with its own queries
-    # (about 5 per challenge); see issue #10.
-    small = _measure(app, client, paths)
+    # (about 5 per challenge).
+    small = _measure(app, [(path, client, path) for path in paths])
     _grow(staff, 22)
     db.session.commit()
-    large = _measure(app, client, paths)
+    large = _measure(app, [(path, client, path) for path in paths])
+    assert large == small
+
+
+def _scored_panel(person, n_bidders: int):
+    """A challenge in evaluation with `person` on its panel and every scorecard submitted
+    (one divergence per proposal, so the consensus forms show too)."""
+    from govtech.evaluation.services import declare_conflicts, invite_evaluator
+
+    challenge, staff, proposals, evaluators = factories.evaluation_scenario(n_bidders, 2)
+    invite_evaluator(challenge, staff, person.email, "Experta")
+    declare_conflicts(challenge, person, {p.id: (False, None, None) for p in proposals})
+    values = ([1, 4, 2, 5], [4, 4, 3, 5], [2, 3, 2, 4])
+    for proposal in proposals:
+        for who, scores in zip([*evaluators, person], values, strict=True):
+            factories.score(proposal, who, scores)
+    return challenge, staff
+
+
+def _measure(app, visits):
+    """{label: statements} of a warm GET for each (label, client, path)."""
+    counts = {}
+    for label, client, path in visits:
+        client.get(path)
+        with count_statements(app) as counter:
+            response = client.get(path)
+        assert response.status_code == 200, path
+        counts[label] = counter["n"]
+    return counts
+
+
+def test_evaluation_pages_do_not_query_per_row(app, db):
+    """The evaluator's assignments and the ranking page: the same statements with one panel
+    of 2 proposals as with three panels, the ranked one of 5 proposals."""
+    person = factories.evaluator()
+    db.session.commit()
+    evaluator_client = app.test_client()
+    login(evaluator_client, person.email, factories.PASSWORD)
+
+    def visits(challenge, staff):
+        staff_client = app.test_client()
+        login(staff_client, staff.email, factories.PASSWORD)
+        return [
+            ("ranking", staff_client, f"/evaluation/challenges/{challenge.id}/results"),
+            ("staff dashboard", staff_client, "/dashboard"),
+            ("assignments", evaluator_client, "/evaluation/assignments"),
+            ("evaluator dashboard", evaluator_client, "/dashboard"),
+        ]
+
+    small_challenge, small_staff = _scored_panel(person, 2)
+    db.session.commit()
+    small = _measure(app, visits(small_challenge, small_staff))
+    _scored_panel(person, 2)
+    large_challenge, large_staff = _scored_panel(person, 5)
+    db.session.commit()
+    large = _measure(app, visits(large_challenge, large_staff))
     assert large == small

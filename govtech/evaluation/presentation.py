@@ -2,6 +2,7 @@
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import aliased
 
 from govtech.challenges import views as challenge_views
 from govtech.challenges.models import Challenge, ChallengeStatus
@@ -16,22 +17,19 @@ from govtech.evaluation.models import (
 from govtech.evaluation.ranking import (
     divergences,
     missing_scorecard_pairs,
-    missing_scorecards,
     open_divergences,
     ranking,
-    scores_by_criterion,
+    scores_by_proposal,
 )
 from govtech.evaluation.services import (
     MIN_EVALUATORS,
     assignment_of,
-    declarations_of,
-    eligible_proposals,
     panel,
     readiness_profile,
     rubric,
 )
 from govtech.extensions import db
-from govtech.proposals.models import Proposal
+from govtech.proposals.models import Proposal, ProposalStatus, Screening
 from govtech.site.dashboards import dashboard_panel
 
 PALETTE = ("#005ea2", "#e5a000", "#00a91c", "#d83933", "#8168b3", "#1a4480", "#5c5c5c")
@@ -51,38 +49,74 @@ def scorecards_of(challenge: Challenge, user) -> dict[int, Scorecard]:
 
 
 def assignments_overview(user) -> list[dict]:
-    """Per challenge on the user's panels: declarations and scorecards done and to do."""
-    rows = db.session.scalars(
-        sa.select(EvaluatorAssignment)
+    """Per challenge on the user's panels: declarations and scorecards done and to do,
+    counted in SQL (two queries however many panels)."""
+    rows = db.session.execute(
+        sa.select(EvaluatorAssignment, Challenge)
+        .join(Challenge, Challenge.id == EvaluatorAssignment.challenge_id)
         .where(EvaluatorAssignment.user_id == user.id)
         .order_by(EvaluatorAssignment.id.desc())
     ).all()
+    progress = _panel_progress(
+        user,
+        [c.id for _, c in rows if c.status is ChallengeStatus.IN_EVALUATION],
+        [a.id for a, _ in rows],
+    )
     overview = []
-    for assignment in rows:
-        challenge = db.session.get(Challenge, assignment.challenge_id)
-        proposals = (
-            eligible_proposals(challenge)
-            if challenge.status is ChallengeStatus.IN_EVALUATION
-            else []
-        )
-        declared = declarations_of(challenge, user)
-        cards = scorecards_of(challenge, user)
-        open_ids = [p.id for p in proposals if p.id in declared and not declared[p.id].blocks]
+    for assignment, challenge in rows:
+        proposals, declared, to_score, submitted = progress.get(challenge.id, (0, 0, 0, 0))
         overview.append(
             {
                 "challenge": challenge,
                 "assignment": assignment,
-                "proposals": len(proposals),
-                "to_declare": sum(1 for p in proposals if p.id not in declared),
-                "to_score": len(open_ids),
-                "submitted": sum(
-                    1
-                    for pid in open_ids
-                    if pid in cards and cards[pid].status is ScorecardStatus.SUBMITTED
-                ),
+                "proposals": proposals,
+                "to_declare": proposals - declared,
+                "to_score": to_score,
+                "submitted": submitted,
             }
         )
     return overview
+
+
+def _panel_progress(user, challenge_ids: list[int], assignment_ids: list[int]) -> dict:
+    """{challenge id: (eligible proposals, declared, open to score, submitted scorecards)}."""
+    if not challenge_ids:
+        return {}
+    declaration = aliased(ConflictDeclaration)
+    card = aliased(Scorecard)
+    blocks = sa.or_(
+        declaration.has_conflict,
+        sa.and_(declaration.flagged, declaration.flag_resolved_at.is_(None)),
+    )
+    open_to_score = sa.and_(declaration.id.is_not(None), sa.not_(blocks))
+    rows = db.session.execute(
+        sa.select(
+            Proposal.challenge_id,
+            sa.func.count(Proposal.id),
+            sa.func.count(declaration.id),
+            sa.func.sum(sa.case((open_to_score, 1), else_=0)),
+            sa.func.sum(sa.case((sa.and_(open_to_score, card.id.is_not(None)), 1), else_=0)),
+        )
+        .outerjoin(
+            declaration,
+            sa.and_(declaration.proposal_id == Proposal.id, declaration.user_id == user.id),
+        )
+        .outerjoin(
+            card,
+            sa.and_(
+                card.proposal_id == Proposal.id,
+                card.assignment_id.in_(assignment_ids),
+                card.status == ScorecardStatus.SUBMITTED,
+            ),
+        )
+        .where(
+            Proposal.challenge_id.in_(challenge_ids),
+            Proposal.status == ProposalStatus.SUBMITTED,
+            Proposal.screening == Screening.ELIGIBLE,
+        )
+        .group_by(Proposal.challenge_id)
+    ).all()
+    return {cid: (int(n), int(d), int(o or 0), int(s or 0)) for cid, n, d, o, s in rows}
 
 
 def others_scores(proposal: Proposal, own: Scorecard) -> list[dict]:
@@ -105,10 +139,10 @@ def results_context(challenge: Challenge, hidden: set[int]) -> dict:
     (those the viewing staff member declared a conflict with)."""
     language = current_language()
     criteria = rubric(challenge)
-    ranked = [r for r in ranking(challenge) if r.proposal_id not in hidden]
+    divergent = divergences(challenge)
+    ranked = [r for r in ranking(challenge, divergent) if r.proposal_id not in hidden]
     members = panel(challenge)
     numbers = {m.id: n for n, m in enumerate(members, start=1)}
-    divergent = divergences(challenge)
     notes = {
         (n.proposal_id, n.criterion_id): n
         for n in db.session.scalars(
@@ -125,9 +159,9 @@ def results_context(challenge: Challenge, hidden: set[int]) -> dict:
         .where(EvaluatorAssignment.challenge_id == challenge.id)
     ):
         cards_by_proposal.setdefault(card.proposal_id, []).append(card)
+    scores = scores_by_proposal(challenge)
     for row in ranked:
-        proposal = db.session.get(Proposal, row.proposal_id)
-        charts[row.proposal_id] = score_chart(criteria, scores_by_criterion(proposal), numbers)
+        charts[row.proposal_id] = score_chart(criteria, scores.get(row.proposal_id, {}), numbers)
     flags = [
         d
         for d in db.session.scalars(
@@ -139,6 +173,13 @@ def results_context(challenge: Challenge, hidden: set[int]) -> dict:
         )
         if d.proposal_id not in hidden
     ]
+    missing = missing_scorecard_pairs(challenge)
+    proposals = {
+        p.id: p
+        for p in db.session.scalars(
+            sa.select(Proposal).where(Proposal.id.in_(sorted({pid for _, pid in missing})))
+        )
+    }
     conflicts_declared = db.session.scalar(
         sa.select(sa.func.count(ConflictDeclaration.id)).where(
             ConflictDeclaration.challenge_id == challenge.id,
@@ -156,13 +197,9 @@ def results_context(challenge: Challenge, hidden: set[int]) -> dict:
         "language": language,
         "cards_by_proposal": cards_by_proposal,
         "flags": flags,
-        "missing": missing_scorecards(challenge),
-        "missing_pairs": [
-            (aid, db.session.get(Proposal, pid))
-            for aid, pid in missing_scorecard_pairs(challenge)
-            if pid not in hidden
-        ],
-        "open_divergences": open_divergences(challenge),
+        "missing": len(missing),
+        "missing_pairs": [(aid, proposals[pid]) for aid, pid in missing if pid not in hidden],
+        "open_divergences": open_divergences(challenge, divergent),
         "conflicts_declared": conflicts_declared,
         "minimum": MIN_EVALUATORS,
     }

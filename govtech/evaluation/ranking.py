@@ -64,8 +64,9 @@ def _criterion_means(challenge_id: int):
     )
 
 
-def ranking(challenge: Challenge) -> list[RankedProposal]:
-    """The eligible proposals ranked by weighted score with the stated tie-break."""
+def ranking(challenge: Challenge, divergent: dict | None = None) -> list[RankedProposal]:
+    """The eligible proposals ranked by weighted score with the stated tie-break
+    (`divergent`: the challenge's `divergences`, when the caller has them already)."""
     means = _criterion_means(challenge.id)
     heaviest = db.session.scalar(
         sa.select(Criterion.id)
@@ -117,7 +118,8 @@ def ranking(challenge: Challenge) -> list[RankedProposal]:
             Proposal.id,
         )
     ).all()
-    divergent = divergences(challenge)
+    if divergent is None:
+        divergent = divergences(challenge)
     normalised = calibrated_scores(challenge)
     return [
         RankedProposal(
@@ -150,8 +152,10 @@ def divergences(challenge: Challenge) -> dict[int, dict[int, tuple[int, int]]]:
     return result
 
 
-def open_divergences(challenge: Challenge) -> int:
+def open_divergences(challenge: Challenge, divergent: dict | None = None) -> int:
     """How many divergent (proposal, criterion) pairs still lack a consensus note."""
+    if divergent is None:
+        divergent = divergences(challenge)
     noted = set(
         db.session.execute(
             sa.select(ConsensusNote.proposal_id, ConsensusNote.criterion_id)
@@ -159,12 +163,7 @@ def open_divergences(challenge: Challenge) -> int:
             .where(Proposal.challenge_id == challenge.id)
         ).all()
     )
-    return sum(
-        1
-        for pid, crits in divergences(challenge).items()
-        for cid in crits
-        if (pid, cid) not in noted
-    )
+    return sum(1 for pid, crits in divergent.items() for cid in crits if (pid, cid) not in noted)
 
 
 def evaluator_totals(challenge: Challenge) -> list[tuple[int, int, float]]:
@@ -221,6 +220,26 @@ def scores_by_criterion(proposal: Proposal) -> dict[int, list[tuple[int, int | N
     return result
 
 
+def scores_by_proposal(challenge: Challenge) -> dict[int, dict[int, list[tuple[int, int | None]]]]:
+    """{proposal_id: {criterion_id: [(assignment_id, score), ...]}} of the challenge's
+    submitted scorecards, in one query (the charts of the results page)."""
+    rows = db.session.execute(
+        sa.select(Scorecard.proposal_id, Score.criterion_id, Scorecard.assignment_id, Score.score)
+        .join(Scorecard, Scorecard.id == Score.scorecard_id)
+        .join(Criterion, Criterion.id == Score.criterion_id)
+        .where(
+            Criterion.challenge_id == challenge.id, Scorecard.status == ScorecardStatus.SUBMITTED
+        )
+        .order_by(Scorecard.assignment_id)
+    ).all()
+    result: dict[int, dict[int, list[tuple[int, int | None]]]] = {}
+    for proposal_id, criterion_id, assignment_id, value in rows:
+        result.setdefault(proposal_id, {}).setdefault(criterion_id, []).append(
+            (assignment_id, value)
+        )
+    return result
+
+
 def missing_scorecard_pairs(challenge: Challenge) -> list[tuple[int, int]]:
     """(assignment id, proposal id) still to score: accepted evaluators × eligible proposals,
     less declared conflicts, submitted scorecards and reasons the agency recorded."""
@@ -237,23 +256,35 @@ def missing_scorecard_pairs(challenge: Challenge) -> list[tuple[int, int]]:
         )
         .order_by(EvaluatorAssignment.id, Proposal.id)
     ).all()
-    blocked = {
-        (d.user_id, d.proposal_id)
-        for d in db.session.scalars(
-            sa.select(ConflictDeclaration).where(ConflictDeclaration.challenge_id == challenge.id)
-        )
-        if d.blocks
-    }
+    # `ConflictDeclaration.blocks`, in SQL.
+    blocked = set(
+        db.session.execute(
+            sa.select(ConflictDeclaration.user_id, ConflictDeclaration.proposal_id).where(
+                ConflictDeclaration.challenge_id == challenge.id,
+                sa.or_(
+                    ConflictDeclaration.has_conflict,
+                    sa.and_(
+                        ConflictDeclaration.flagged, ConflictDeclaration.flag_resolved_at.is_(None)
+                    ),
+                ),
+            )
+        ).all()
+    )
+    panel = sa.select(EvaluatorAssignment.id).where(
+        EvaluatorAssignment.challenge_id == challenge.id
+    )
     done = set(
         db.session.execute(
             sa.select(Scorecard.assignment_id, Scorecard.proposal_id).where(
-                Scorecard.status == ScorecardStatus.SUBMITTED
+                Scorecard.assignment_id.in_(panel), Scorecard.status == ScorecardStatus.SUBMITTED
             )
         ).all()
     )
     done |= set(
         db.session.execute(
-            sa.select(MissingScorecardReason.assignment_id, MissingScorecardReason.proposal_id)
+            sa.select(
+                MissingScorecardReason.assignment_id, MissingScorecardReason.proposal_id
+            ).where(MissingScorecardReason.assignment_id.in_(panel))
         ).all()
     )
     return [

@@ -1,0 +1,179 @@
+"""In-process measures: statements per page, ranking time, notice rendering time."""
+
+import contextlib
+import datetime as dt
+import re
+import statistics
+import time
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import Flask
+
+from govtech.extensions import db
+
+USER_AGENT = "govtech-bench"
+
+
+@contextlib.contextmanager
+def count_statements(app: Flask):
+    """Count the SQL statements run inside the block (a SQLAlchemy event listener)."""
+    counter = {"n": 0}
+    with app.app_context():
+        engine = db.engine
+
+    def before(*_args, **_kwargs):
+        counter["n"] += 1
+
+    sa.event.listen(engine, "before_cursor_execute", before)
+    try:
+        yield counter
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", before)
+
+
+def signed_in_client(app: Flask, email: str, password: str):
+    """A test client signed in through the real login form (CSRF token from the page)."""
+    client = app.test_client()
+    client.environ_base["HTTP_USER_AGENT"] = USER_AGENT
+    page = client.get("/accounts/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+    response = client.post(
+        "/accounts/login",
+        data={"csrf_token": token.group(1) if token else "", "email": email, "password": password},
+    )
+    if response.status_code != 302:
+        raise RuntimeError(f"could not sign in {email}: {response.status_code}")
+    return client
+
+
+def statements_per_page(app: Flask, clients: dict, pages: dict) -> dict[str, int]:
+    """{page: statements} for one warm GET of each page with its visitor's client."""
+    counts = {}
+    for name, (path, who) in pages.items():
+        client = clients[who]
+        client.get(path)  # warm caches (translations, templates)
+        with count_statements(app) as counter:
+            response = client.get(path)
+        if response.status_code != 200:
+            raise RuntimeError(f"{path} answered {response.status_code}")
+        counts[name] = counter["n"]
+    return counts
+
+
+def profile_pages(clients: dict, pages: dict, directory: Path) -> None:
+    """A pyinstrument report (text) of one warm GET of each page, written to `directory`."""
+    from pyinstrument import Profiler
+
+    directory.mkdir(parents=True, exist_ok=True)
+    for name, (path, who) in pages.items():
+        clients[who].get(path)
+        profiler = Profiler(interval=0.0005)
+        with profiler:
+            clients[who].get(path)
+        (directory / f"{name}.txt").write_text(profiler.output_text(unicode=True))
+        (directory / f"{name}.flat.txt").write_text(profiler.output_text(flat=True))
+
+
+def _median_seconds(action, runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def ranking_seconds(app: Flask, challenge_id: int, runs: int = 3) -> tuple[float, int]:
+    """Median time of `ranking()` on one challenge, and how many proposals it ranked."""
+    from govtech.challenges.models import Challenge
+    from govtech.evaluation.ranking import ranking
+
+    with app.app_context():
+        challenge = db.session.get(Challenge, challenge_id)
+        ranked = ranking(challenge)  # warm the statement cache
+        seconds = _median_seconds(lambda: ranking(challenge), runs)
+        db.session.rollback()
+    return seconds, len(ranked)
+
+
+def notice_record_for(challenge_id: int) -> dict:
+    """The real `notice_record` of a scored challenge, for a decision that awards the first
+    of the ranking (the bench data has no award decisions; this one is never stored)."""
+    from types import SimpleNamespace
+
+    from govtech.awards.models import DecisionKind
+    from govtech.awards.notices import notice_record
+    from govtech.challenges.models import Challenge
+    from govtech.evaluation.ranking import ranking
+    from govtech.proposals.models import Proposal
+
+    challenge = db.session.get(Challenge, challenge_id)
+    first = ranking(challenge)[0]
+    winner = SimpleNamespace(
+        proposal_id=first.proposal_id,
+        proposal=db.session.get(Proposal, first.proposal_id),
+        amount=first.price,
+        score=round(first.score, 2),
+        rank=1,
+    )
+    decision = SimpleNamespace(
+        challenge=challenge,
+        kind=DecisionKind.AWARD,
+        winners=[winner],
+        justification="La propuesta mejor puntuada cumple todos los criterios publicados.",
+        standstill_ends_at=challenge.closed_at + dt.timedelta(days=challenge.standstill_days),
+    )
+    return notice_record(decision, f"{challenge.agency.code}-2026-0001", challenge.closed_at)
+
+
+def _pages(pdf: bytes) -> int:
+    import io
+
+    from pypdf import PdfReader
+
+    return len(PdfReader(io.BytesIO(pdf)).pages)
+
+
+def bare_html(size: int) -> str:
+    """A plain one-page HTML document of about `size` characters (text in paragraphs)."""
+    sentence = "Texto de referencia para medir WeasyPrint sin estilos ni imágenes. "
+    paragraph = f"<p>{sentence * 8}</p>\n"
+    body = paragraph * max(1, (size - 80) // len(paragraph))
+    return f"<!doctype html><html><head><meta charset='utf-8'></head><body>{body}</body></html>"
+
+
+def notice_seconds(app: Flask, challenge_id: int, runs: int = 5) -> dict:
+    """Median time to render the award notice PDF, and bare WeasyPrint on similar HTML."""
+    from flask import render_template
+    from weasyprint import HTML
+
+    from govtech.awards.notices import record_digest, render_notice_pdf
+
+    with app.test_request_context("/"), app.app_context():
+        record = notice_record_for(challenge_id)
+        digest = record_digest(record)
+        db.session.rollback()
+        html = render_template(
+            "pdf/award_notice.html",
+            r=record,
+            digest=digest,
+            verify_url="https://example.org/notices/x",
+            qr="",
+            language="es",
+        )
+        plain = bare_html(len(html))
+        render_notice_pdf(record, digest, "es")  # warm fonts and templates
+        HTML(string=plain).write_pdf()
+        notice = _median_seconds(lambda: render_notice_pdf(record, digest, "es"), runs)
+        bare = _median_seconds(lambda: HTML(string=plain).write_pdf(), runs)
+        pdf = render_notice_pdf(record, digest, "es")
+    return {
+        "notice_seconds": notice,
+        "bare_seconds": bare,
+        "ratio": notice / bare,
+        "html_chars": len(html),
+        "bare_html_chars": len(plain),
+        "notice_pages": _pages(pdf),
+        "bare_pages": _pages(HTML(string=plain).write_pdf()),
+    }

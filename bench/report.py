@@ -1,0 +1,127 @@
+"""The targets of issue #10 checked against the figures, and the printed table."""
+
+MIN_RATIO = 0.30
+MAX_P95_MS = 100
+MAX_NOTICE_RATIO = 1.5
+MAX_RANKING_SECONDS = 1.0
+MAX_RSS_MB = 250
+MAX_TOTAL_SECONDS = 300
+
+
+def targets(results: dict) -> list[dict]:
+    """One entry per target: what was measured, the limit and whether it was met."""
+    checks = []
+
+    def check(name: str, value, limit: str, met: bool) -> None:
+        checks.append({"target": name, "value": value, "limit": limit, "met": bool(met)})
+
+    for page, figures in results["requests"]["pages"].items():
+        ratio, p95 = figures["ratio"], figures["p95_ms"]
+        check(f"{page}: rate / ceiling", ratio, f">= {MIN_RATIO}", ratio >= MIN_RATIO)
+        check(f"{page}: p95 ms", p95, f"< {MAX_P95_MS}", p95 < MAX_P95_MS)
+        failures = figures["failures"]
+        check(f"{page}: failed requests", failures, "= 0", failures == 0)
+    queries = results["queries"]
+    check("statements per page equal at both sizes", queries["equal"], "true", queries["equal"])
+    notice = results["notice"]["ratio"]
+    check("notice / bare WeasyPrint", notice, f"<= {MAX_NOTICE_RATIO}", notice <= MAX_NOTICE_RATIO)
+    ranking = results["ranking"]["seconds"]
+    check("ranking seconds", ranking, f"< {MAX_RANKING_SECONDS}", ranking < MAX_RANKING_SECONDS)
+    rss = results["memory"]["max_mb"]
+    check("worker peak RSS MB", rss, f"< {MAX_RSS_MB}", rss < MAX_RSS_MB)
+    total = results["total_seconds"]
+    check("whole bench seconds", total, f"< {MAX_TOTAL_SECONDS}", total < MAX_TOTAL_SECONDS)
+    return checks
+
+
+def _row(cells, widths) -> str:
+    return "  ".join(
+        str(c).ljust(w) if i == 0 else str(c).rjust(w)
+        for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+    )
+
+
+def print_table(results: dict) -> None:
+    """The figures as plain-text tables on stdout."""
+    m = results["machine"]
+    print(f"\n{results['database']} · {m['cores']} cores · {m['cpu']} · {m['memory_gb']} GB")
+    print(f"commit {m['commit']} · {m['date']} · {results['total_seconds']} s in all\n")
+
+    data = results["data"]
+    print(
+        f"Data: {sum(data['rows'].values()):,} rows in {data['insert_seconds']} s "
+        f"({data['rows_per_second']:,} rows/s), ANALYZE {data['analyze_seconds']} s"
+    )
+    print("  " + ", ".join(f"{table} {n:,}" for table, n in data["rows"].items()) + "\n")
+
+    queries = results["queries"]
+    widths = (22, 10, 8, 8, 8, 8, 10, 10)
+    print(
+        _row(
+            (
+                "page",
+                "req/s",
+                "ratio",
+                "p50 ms",
+                "p95 ms",
+                "p99 ms",
+                f"SQL@{queries['small_challenges']}",
+                f"SQL@{queries['large_challenges']}",
+            ),
+            widths,
+        )
+    )
+    requests = results["requests"]
+    ceiling = requests["ceiling"]
+    print(
+        _row(
+            (
+                "bare Flask (ceiling)",
+                ceiling["rps"],
+                1.0,
+                ceiling["p50_ms"],
+                ceiling["p95_ms"],
+                ceiling["p99_ms"],
+                "",
+                "",
+            ),
+            widths,
+        )
+    )
+    for page, f in requests["pages"].items():
+        print(
+            _row(
+                (
+                    page,
+                    f["rps"],
+                    f["ratio"],
+                    f["p50_ms"],
+                    f["p95_ms"],
+                    f["p99_ms"],
+                    queries["small"][page],
+                    queries["large"][page],
+                ),
+                widths,
+            )
+        )
+    print(
+        f"  ({requests['users']} locust users, {requests['seconds_per_page']} s per page, "
+        f"{requests['workers']} sync gunicorn workers; ranking page of the "
+        f"{results['ranking']['proposals']}-proposal challenge: "
+        f"{queries['ranking_page_big_challenge']} statements, "
+        f"{queries['ranking_page_big_challenge_seconds']} s)\n"
+    )
+    notice = results["notice"]
+    print(
+        f"Notice PDF {notice['notice_seconds']} s, bare WeasyPrint {notice['bare_seconds']} s "
+        f"(ratio {notice['ratio']})"
+    )
+    ranking = results["ranking"]
+    print(
+        f"Ranking of {ranking['proposals']} proposals × {ranking['evaluators']} evaluators × "
+        f"{ranking['criteria']} criteria: {ranking['seconds']} s"
+    )
+    print(f"Worker peak RSS: {results['memory']['max_mb']} MB\n")
+    for t in results["targets"]:
+        mark = "met   " if t["met"] else "MISSED"
+        print(f"  {mark} {t['target']}: {t['value']} (target {t['limit']})")
