@@ -15,6 +15,7 @@ def safe_next(target: str | None, default_endpoint: str = "site.dashboard") -> s
             and target.startswith("/")
             and not target.startswith("//")
             and "\\" not in target
+            and target.isprintable()  # no CR/LF (header injection) or other controls
         ):
             return target
     return url_for(default_endpoint)

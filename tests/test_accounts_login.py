@@ -86,6 +86,10 @@ def test_next_redirect_stays_on_site(client, db):
         data={"email": user.email, "password": factories.PASSWORD},
     )
     assert response.headers["Location"].endswith("/accounts/agencies")
+    # A line break in `next` would split the Location header: refused, not a 500.
+    response = client.post("/language", data={"language": "es", "next": "/challenges\nX-Evil: 1"})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
 
 
 def test_deactivated_user_cannot_sign_in(client, db):
@@ -134,3 +138,34 @@ def test_sessions_end_when_idle_and_after_the_absolute_limit(app, client, db):
             if response.status_code != 200:
                 break
         assert response.headers["Location"].startswith("/accounts/login")
+
+
+def test_changing_the_password_needs_the_current_one_and_ends_other_sessions(app, client, db):
+    user = _member(db)
+    login(client, user.email, factories.PASSWORD)
+    other_device = app.test_client()
+    login(other_device, user.email, factories.PASSWORD)
+    new = "otra clave larga de la pyme 2026"
+    wrong = client.post(
+        "/accounts/password",
+        data={"current": "not it", "password": new, "confirm": new},
+    )
+    assert wrong.status_code == 400
+    assert "The current password is not right." in wrong.get_data(as_text=True)
+    db.session.refresh(user)
+    assert user.failed_logins == 1  # counts towards the lockout, as at sign-in
+    weak = client.post(
+        "/accounts/password",
+        data={"current": factories.PASSWORD, "password": "123", "confirm": "123"},
+    )
+    assert weak.status_code == 400
+    done = client.post(
+        "/accounts/password",
+        data={"current": factories.PASSWORD, "password": new, "confirm": new},
+    )
+    assert done.headers["Location"].endswith("/dashboard")
+    assert client.get("/dashboard").status_code == 200  # this session carries on
+    assert other_device.get("/dashboard").headers["Location"].startswith("/accounts/login")
+    login(app.test_client(), user.email, new)
+    actions = [e.action for e in db.session.scalars(sa.select(AuditEntry))]
+    assert "user.password_changed" in actions

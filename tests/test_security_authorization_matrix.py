@@ -269,6 +269,7 @@ EXPECTED: dict[str, list[Probe]] = {
     # The link is the credential: whoever holds bidder A's may open the form.
     "accounts.reset_password": [
         get("bidder A's reset link", both(EVERYONE), lambda s: {"token": s.reset_token})],
+    "accounts.change_password_page": [get("own password", both(SIGNED_IN))],
     "accounts.agencies": [get("all agencies", both(ADMIN))],
     "accounts.verify": [post("an unverified agency", both(ADMIN),
                              lambda s: {"agency_id": s.unverified_agency}, effect=_verified)],

@@ -157,13 +157,29 @@ class PasswordResetRequestForm(PageForm):
     submit = SubmitField(_l("Send me a reset link"))
 
 
+_NEW_PASSWORD = {"autocomplete": "new-password"}
+
+
 class PasswordResetForm(PageForm):
-    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=200)])
+    password = PasswordField(
+        _l("New password"), validators=[DataRequired(), Length(max=200)], render_kw=_NEW_PASSWORD
+    )
     confirm = PasswordField(
         _l("Repeat the new password"),
         validators=[DataRequired(), EqualTo("password", message=_l("The passwords do not match."))],
+        render_kw=_NEW_PASSWORD,
     )
     submit = SubmitField(_l("Change password"))
+
+
+class PasswordChangeForm(PasswordResetForm):
+    """A signed-in user changes the password: the current one proves it is them."""
+
+    current = PasswordField(
+        _l("Current password"),
+        validators=[DataRequired(), Length(max=200)],
+        render_kw={"autocomplete": "current-password"},
+    )
 
 
 class ConfirmForm(PageForm):

@@ -287,6 +287,14 @@ def user_for_reset_token(token: str) -> User | None:
     return user
 
 
+def change_password(user: User, current: str, new: str) -> None:
+    """Change the password of a signed-in user who proves the current one (a wrong one
+    counts towards the lockout, as at sign-in); other sessions are signed out."""
+    if authenticate(user.email, current) is None:
+        raise AccountError(_l("The current password is not right."), "current")
+    set_password(user, new)
+
+
 def end_sessions(user: User) -> None:
     """Sign the user out everywhere: every cookie carrying the old session nonce stops
     working (sessions are signed cookies, so there is no server-side session to delete)."""

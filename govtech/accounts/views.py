@@ -9,6 +9,7 @@ from govtech.accounts import bp
 from govtech.accounts.forms import (
     ConfirmForm,
     LoginForm,
+    PasswordChangeForm,
     PasswordResetForm,
     PasswordResetRequestForm,
     RegistrationForm,
@@ -18,6 +19,7 @@ from govtech.accounts.models import Agency, GovernmentLevel, Role, SizeBand, Use
 from govtech.accounts.services import (
     AccountError,
     authenticate,
+    change_password,
     end_sessions,
     normalise_email,
     password_reset_token,
@@ -214,6 +216,27 @@ def reset_password(token: str):
             flash(_("Your password has been changed. You can sign in now."), "success")
             return redirect(url_for("accounts.login"))
     return render_template("accounts/reset_password.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@limiter.limit(AUTH_LIMIT, methods=["POST"])
+@signed_in
+def change_password_page():
+    """A signed-in user changes the password; this session carries on, others end."""
+    form = PasswordChangeForm()
+    user = current_user._get_current_object()  # login_user below needs the object, not the proxy
+    if form.validate_on_submit():
+        try:
+            change_password(user, form.current.data, form.password.data)
+        except AccountError as error:
+            db.session.commit()  # keep the failed-attempt count, as at sign-in
+            form[error.field or "password"].errors.append(error.message)
+        else:
+            db.session.commit()
+            _start_session(user)
+            flash(_("Your password has been changed."), "success")
+            return redirect(url_for("site.dashboard"))
+    return render_template("accounts/change_password.html", form=form), 400 if form.errors else 200
 
 
 @bp.route("/agencies")
