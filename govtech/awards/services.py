@@ -187,6 +187,10 @@ def confirm_decision(decision: AwardDecision, staff: User):
     challenge = decision.challenge
     if not challenge.can_manage(staff):
         raise AwardError(_l("Only staff of the agency can confirm the award."))
+    # Two colleagues confirming at once: the second waits for the challenge's lock, then reads
+    # the decision (and the challenge) as the first left them, confirmed.
+    db.session.refresh(challenge, with_for_update=True)
+    db.session.refresh(decision)
     if decision.status is not DecisionStatus.PROPOSED:
         raise AwardError(_l("This decision is not waiting for confirmation."))
     if decision.proposed_by_id == staff.id:

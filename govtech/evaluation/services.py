@@ -503,8 +503,20 @@ def scorecard_for(proposal: Proposal, user: User, *, create: bool = False) -> Sc
         card = Scorecard(
             assignment_id=assignment.id, proposal_id=proposal.id, status=ScorecardStatus.DRAFT
         )
-        db.session.add(card)
-        db.session.flush()
+        try:
+            # Added inside the savepoint: begin_nested() flushes what is already pending.
+            with db.session.begin_nested():
+                db.session.add(card)
+                db.session.flush()
+        except sa.exc.IntegrityError:
+            # Another tab created it at the same moment: theirs, whose version the save checks.
+            card = db.session.scalar(
+                sa.select(Scorecard).where(
+                    Scorecard.assignment_id == assignment.id, Scorecard.proposal_id == proposal.id
+                )
+            )
+            if card is None:
+                raise
     return card
 
 

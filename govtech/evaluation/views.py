@@ -346,10 +346,8 @@ def scorecard(proposal_id: int):
     language = current_language()
     criteria = rubric(challenge)
     card = scorecard_for(proposal, current_user)
-    created_now = False
     if card is None and request.method == "POST":
         card = scorecard_for(proposal, current_user, create=True)
-        created_now = True
     elif card is None:  # reading writes nothing: an unsaved, empty card to show
         card = Scorecard(status=ScorecardStatus.DRAFT, version=0)
     form = scorecard_form(criteria, language)()
@@ -375,7 +373,9 @@ def scorecard(proposal_id: int):
             expected = int(form.version.data or 0)
         except ValueError:
             expected = -1
-        if created_now and expected == 0:  # the first save of a card opened empty
+        # A card opened empty (version 0) saves onto a card nobody has saved yet; once
+        # another tab has saved it (it has scores), this save conflicts like any other.
+        if expected == 0 and not card.scores:
             expected = card.version
         try:
             save_scorecard(card, current_user, expected, values, submit=submit)

@@ -103,9 +103,10 @@ def start_proposal(challenge: Challenge, member: User) -> Proposal:
         kpis=[],
         team=[],
     )
-    db.session.add(proposal)
     try:
+        # Added inside the savepoint: begin_nested() flushes what is already pending.
         with db.session.begin_nested():
+            db.session.add(proposal)
             db.session.flush()
     except sa.exc.IntegrityError:
         # Another member of the same company started it at the same moment.
