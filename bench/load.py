@@ -145,7 +145,7 @@ def run_locust(
     return {
         "requests": int(row["Request Count"]),
         "failures": int(row["Failure Count"]),
-        "rps": float(row["Requests/s"]),
+        "rps": round(float(row["Requests/s"]), 1),
         "p50_ms": float(row["50%"]),
         "p95_ms": float(row["95%"]),
         "p99_ms": float(row["99%"]),

@@ -114,7 +114,8 @@ def print_table(results: dict) -> None:
     notice = results["notice"]
     print(
         f"Notice PDF {notice['notice_seconds']} s, bare WeasyPrint {notice['bare_seconds']} s "
-        f"(ratio {notice['ratio']})"
+        f"(ratio {notice['ratio']}; {notice['notice_pages']} vs {notice['bare_pages']} pages); "
+        f"the notice's own HTML through bare WeasyPrint {notice['same_html_bare_seconds']} s"
     )
     ranking = results["ranking"]
     print(
