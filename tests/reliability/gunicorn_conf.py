@@ -14,6 +14,9 @@ import time
 workers = 3
 timeout = 30
 graceful_timeout = 5
+# No control socket: its default path (~/.gunicorn/gunicorn.ctl) is shared by every gunicorn
+# the user runs, such as a development server or the benchmark.
+control_socket_disable = True
 
 # Model class name -> (trap kind, attribute naming what the transaction was writing).
 _TRAPS = {
