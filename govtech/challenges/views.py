@@ -39,6 +39,7 @@ from govtech.challenges.services import (
     is_following,
     publish_addendum,
     publish_challenge,
+    start_evaluation,
     unfollow,
     update_draft,
 )
@@ -206,6 +207,26 @@ def publish(challenge_id: int):
         return redirect(url_for("challenges.detail", challenge_id=challenge.id))
     db.session.commit()
     flash(_("The challenge is published and open for proposals."), "success")
+    return redirect(url_for("challenges.detail", challenge_id=challenge.id))
+
+
+@bp.route("/<int:challenge_id>/evaluate", methods=["POST"])
+@roles(Role.AGENCY_STAFF)
+def begin_evaluation(challenge_id: int):
+    """Move a closed challenge into evaluation, so its panel can declare conflicts and score."""
+    challenge = load_challenge(challenge_id, manage=True)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        start_evaluation(challenge, current_user)
+    except ChallengeError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(
+            _("The evaluation has started: the panel can declare conflicts and score."), "success"
+        )
     return redirect(url_for("challenges.detail", challenge_id=challenge.id))
 
 
