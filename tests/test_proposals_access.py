@@ -158,6 +158,7 @@ def test_screening_after_the_deadline_notifies_ineligible(app, db, outbox):
         close_due_challenges()
         db.session.commit()
         outsider = _client(app, people["other_agency"])
+        staff_client = _client(app, people["staff"])  # weeks later: the old session expired
         assert outsider.post(
             f"/proposals/{proposal.id}/screen", data={"decision": "eligible"}
         ).status_code in (403, 404)
