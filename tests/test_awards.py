@@ -347,3 +347,30 @@ def test_weasyprint_fetches_only_the_apps_static_files():
         with pytest.raises(ValueError, match="refused|no such static file|disallowed"):
             fetcher.fetch(url)
     assert fetcher.fetch("data:text/plain,hola").read() == b"hola"
+
+
+def test_a_second_pending_decision_cannot_be_confirmed_after_the_award(app, db):
+    """If two colleagues proposed at the same moment (two pending decisions), confirming the
+    second after the first is a clear refusal, not a 500 or a second award."""
+    from govtech.awards.models import AwardDecision, DecisionKind, DecisionStatus
+
+    challenge, staff, proposals, evaluators = _scored()
+    first = propose_award(challenge, staff, [proposals[0].id])
+    second = AwardDecision(
+        challenge_id=challenge.id,
+        kind=DecisionKind.VOID,
+        status=DecisionStatus.PROPOSED,
+        justification="Propuesta en paralelo por otra persona de la agencia.",
+        proposed_by_id=staff.id,
+    )
+    db.session.add(second)
+    colleague = factories.agency_staff(staff.agency)
+    confirm_decision(first, colleague)
+    db.session.commit()
+    response = _client(app, colleague).post(f"/awards/decisions/{second.id}/confirm")
+    assert response.status_code == 302
+    db.session.refresh(second)
+    assert second.status is DecisionStatus.PROPOSED
+    assert challenge.status is ChallengeStatus.AWARDED
+    notices = db.session.scalars(sa.select(AwardNotice)).all()
+    assert [n.decision_id for n in notices] == [first.id]

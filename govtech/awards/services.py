@@ -83,6 +83,8 @@ def propose_award(
     published justification. Winners must reach the published minimum score."""
     if not challenge.can_manage(staff):
         raise AwardError(_l("Only staff of the agency can propose the award."))
+    # Two colleagues proposing at once: the second waits, then sees the first's decision.
+    db.session.refresh(challenge, with_for_update=True)
     problems = readiness_problems(challenge)
     if problems:
         raise AwardError(problems[0])
@@ -191,7 +193,10 @@ def confirm_decision(decision: AwardDecision, staff: User):
     # the decision (and the challenge) as the first left them, confirmed.
     db.session.refresh(challenge, with_for_update=True)
     db.session.refresh(decision)
-    if decision.status is not DecisionStatus.PROPOSED:
+    if (
+        decision.status is not DecisionStatus.PROPOSED
+        or challenge.status is not ChallengeStatus.IN_EVALUATION
+    ):
         raise AwardError(_l("This decision is not waiting for confirmation."))
     if decision.proposed_by_id == staff.id:
         raise AwardError(
