@@ -56,6 +56,18 @@ format: $(VENV)/.installed-test
 	$(BIN)/ruff format bench govtech tests wsgi.py
 	$(BIN)/ruff check --fix bench govtech tests wsgi.py
 
+# The reliability test alone (gunicorn under load and faults; needs PostgreSQL):
+#   TEST_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/somedb make reliability
+reliability: $(VENV)/.installed-test translations
+	RELIABILITY_REQUIRED=1 $(BIN)/pytest -m reliability -s $(PYTEST_ARGS)
+
+# Debian's Chromium for the browser tests (Playwright drives it; it never downloads a browser).
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  sudo=""; [ "$$(id -u)" -eq 0 ] || sudo=sudo; \
+	  $$sudo apt-get update && \
+	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium; }
+
 # Data at scale, request rates, query counts, notice, ranking, memory (bench/RESULTS.md).
 # SQLite in a temporary file; DATABASE_URL=postgresql://... uses a fresh database there.
 bench: $(VENV)/.installed-bench translations
