@@ -133,12 +133,12 @@ class Browse:
         page.on("pageerror", lambda error: page.console_errors.append(str(error)))
         return page
 
-    def check(self, page, name: str, *, expect_status: int | None = None) -> None:
+    def check(self, page, name: str, *, full_page: bool = True) -> None:
         """Run axe on the page, refuse console errors, and save a screenshot as `name`."""
         self.checked.append(name)
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         slug = re.sub(r"[^a-z0-9-]+", "-", f"{self.prefix}-{name}".lower()).strip("-")
-        page.screenshot(path=str(SCREENSHOTS / f"{slug}.png"), full_page=True)
+        page.screenshot(path=str(SCREENSHOTS / f"{slug}.png"), full_page=full_page)
         problems = []
         if page.console_errors:
             problems.append(f"console errors: {page.console_errors}")
@@ -160,6 +160,16 @@ class Browse:
         if problems:
             raise PageProblems(f"{name} ({page.url}):\n  " + "\n  ".join(problems))
 
+    def follow(self, page, target, url=None) -> None:
+        """Click a link or button and wait for the page it leads to (a new URL, or `url`).
+
+        A click does not wait for the navigation it starts: without this, the next check
+        could audit the page being left.
+        """
+        before = page.url
+        target.click()
+        page.wait_for_url(url or (lambda current: current != before))
+
     def _scriptless_copy(self, page):
         """The page's HTML, without its scripts, in a page where axe can run.
 
@@ -179,9 +189,11 @@ class Browse:
         self._shadow.goto(target)
         return self._shadow
 
-    def login(self, page, email: str, password: str) -> None:
-        """Sign in through the login form and land on the dashboard."""
+    def login(self, page, email: str, password: str, *, check_as: str | None = None) -> None:
+        """Sign in through the login form (checked as `check_as`) and land on the dashboard."""
         page.goto("/accounts/login")
+        if check_as:
+            self.check(page, check_as)
         page.get_by_label("Email").fill(email)
         page.get_by_label("Password").fill(password)
         page.get_by_role("button", name="Sign in").click()

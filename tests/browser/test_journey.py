@@ -68,7 +68,7 @@ def _fill(page, prefix: str, **values) -> None:
 
 def _sign_in(browse, person, label):
     page = browse.page()
-    browse.login(page, person.email, factories.PASSWORD)
+    browse.login(page, person.email, factories.PASSWORD, check_as=f"{label}-sign-in")
     browse.check(page, f"{label}-dashboard")
     return page
 
@@ -98,18 +98,19 @@ def _publish_challenge(browse, staff) -> tuple[object, str]:
     challenge_url = page.url
     browse.check(page, "03-draft")
 
-    page.get_by_role("link", name="Complete the readiness self-assessment").click()
+    browse.follow(page, page.get_by_role("link", name="Complete the readiness self-assessment"))
     browse.check(page, "04-readiness")
     for radio in page.locator("input[type=radio][value=yes]").all():
         _tick(page, radio)
-    page.locator("form.usa-form button[type=submit], form.usa-form input[type=submit]").last.click()
+    browse.follow(page, page.locator("form.usa-form input[type=submit]").last)
+    browse.check(page, "04-readiness-saved")
     page.goto(challenge_url)
-    page.get_by_role("link", name="Build the rubric").click()
+    browse.follow(page, page.get_by_role("link", name="Build the rubric"))
     browse.check(page, "05-rubric")
     weights = page.locator("input[name^=w_]")
     for index, weight in enumerate((40, 30, 20, 10)):
         weights.nth(index).fill(str(weight))
-    page.locator("form.usa-form input[type=submit]").last.click()
+    browse.follow(page, page.locator("form.usa-form input[type=submit]").last)
     page.goto(challenge_url)
     page.get_by_role("button", name="Publish").click()
     expect(page.get_by_text("The challenge is published and open for proposals.")).to_be_visible()
@@ -128,9 +129,9 @@ def _ask_and_propose(browse, supplier, challenge_url) -> object:
     expect(page.get_by_text("Your question was sent.")).to_be_visible()
     browse.check(page, "09-question-sent")
 
-    page.get_by_role("link", name="Prepare a proposal").click()
+    browse.follow(page, page.get_by_role("link", name="Prepare a proposal"))
     browse.check(page, "10-proposal-start")
-    page.get_by_role("button", name="Start my proposal").click()
+    browse.follow(page, page.get_by_role("button", name="Start my proposal"))
     browse.check(page, "11-step-solution")
     page.get_by_label("Summary").fill("Turnos por WhatsApp y SMS con recordatorios.")
     page.get_by_label("Proposed solution and how it meets the expected results").fill(
@@ -138,7 +139,7 @@ def _ask_and_propose(browse, supplier, challenge_url) -> object:
     )
     _tick(page, page.locator("input[name=maturity]").first)
     page.get_by_label("Evidence of maturity").fill("En uso en tres clínicas privadas.")
-    page.get_by_role("button", name="Save and continue").click()
+    browse.follow(page, page.get_by_role("button", name="Save and continue"))
 
     browse.check(page, "12-step-pilot")
     for row, (name, week, share) in enumerate((("Diagnóstico", 2, 30), ("Piloto", 8, 70))):
@@ -152,11 +153,11 @@ def _ask_and_propose(browse, supplier, challenge_url) -> object:
             payment_share=share,
         )
     _fill(page, "kpis-0-", name="Espera media", baseline="19 días", target="7 días")
-    page.get_by_role("button", name="Save and continue").click()
+    browse.follow(page, page.get_by_role("button", name="Save and continue"))
 
     browse.check(page, "13-step-team")
     _fill(page, "team-0-", name="Ana Pérez", role="Líder técnica", experience="10 años")
-    page.get_by_role("button", name="Save and continue").click()
+    browse.follow(page, page.get_by_role("button", name="Save and continue"))
 
     browse.check(page, "14-step-commitments")
     _fill(
@@ -169,7 +170,7 @@ def _ask_and_propose(browse, supplier, challenge_url) -> object:
         scale_up_plan="Extender a todos los centros de salud.",
         scale_up_cost=300000,
     )
-    page.get_by_role("button", name="Save and continue").click()
+    browse.follow(page, page.get_by_role("button", name="Save and continue"))
 
     browse.check(page, "15-step-attachments")
     page.get_by_label("Document title").fill("Plan del piloto")
@@ -186,7 +187,7 @@ def _ask_and_propose(browse, supplier, challenge_url) -> object:
     expect(page.get_by_text("Attachment added.")).to_be_visible()
     expect(page.get_by_role("link", name="Plan del piloto")).to_be_visible()
     browse.check(page, "16-attachment-added")
-    page.get_by_role("link", name="Continue to review").click()
+    browse.follow(page, page.get_by_role("link", name="Continue to review"))
     browse.check(page, "17-review")
     page.get_by_role("button", name="Submit the proposal").click()
     expect(page.get_by_text(re.compile("SHA-256"))).to_be_visible()
@@ -205,9 +206,9 @@ def _answer_question(browse, page, challenge_url):
 def _open_evaluation(browse, page, challenge_url, evaluators):
     page.goto(challenge_url)
     browse.check(page, "20-closed")
-    page.get_by_role("link", name="Open and screen the proposals").click()
+    browse.follow(page, page.get_by_role("link", name="Open and screen the proposals"))
     browse.check(page, "21-received")
-    page.locator("table a.usa-link").first.click()
+    browse.follow(page, page.locator("table a.usa-link").first)
     browse.check(page, "22-proposal-opened")
     _tick(page, page.locator("input[name=decision][value=eligible]"))
     page.get_by_role("button", name="Record decision").click()
@@ -216,8 +217,9 @@ def _open_evaluation(browse, page, challenge_url, evaluators):
     page.goto(challenge_url)
     page.get_by_role("button", name="Start the evaluation").click()
     expect(page.get_by_text("The evaluation has started")).to_be_visible()
-    page.get_by_role("link", name="Evaluation panel").click()
-    browse.check(page, "23-panel")
+    browse.check(page, "23-evaluation-started")
+    browse.follow(page, page.get_by_role("link", name="Evaluation panel"))
+    browse.check(page, "24-panel")
     for person in evaluators:
         page.locator("input[name=email]").fill(person.email)
         page.locator("input[name=role_on_panel]").fill("Experta en salud digital")
@@ -230,13 +232,17 @@ def _evaluate(browse, person, challenge_url, first: bool):
     page = browse.page()
     browse.login(page, person.email, factories.PASSWORD)
     page.goto(challenge_url)
-    page.get_by_role("link", name="Evaluate: declare conflicts and score").click()
+    if first:
+        browse.check(page, "25-evaluator-challenge")
+    browse.follow(page, page.get_by_role("link", name="Evaluate: declare conflicts and score"))
     if first:
         browse.check(page, "25-conflicts")
     _tick(page, page.locator("input[type=radio][value=no]").first)
     page.get_by_role("button", name="Sign the declaration").click()
     expect(page.get_by_text("Declaration recorded.")).to_be_visible()
-    page.get_by_role("link", name="Open and score").click()
+    if first:
+        browse.check(page, "25-conflicts-declared")
+    browse.follow(page, page.get_by_role("link", name="Open and score"))
     if first:
         browse.check(page, "26-scorecard")
     for name in page.locator("input[type=radio][name^=score_]").evaluate_all(
@@ -253,10 +259,10 @@ def _evaluate(browse, person, challenge_url, first: bool):
 
 def _award(browse, page, colleague, challenge_url) -> str:
     page.goto(challenge_url)
-    page.get_by_role("link", name="Scores and ranking").click()
+    browse.follow(page, page.get_by_role("link", name="Scores and ranking"))
     browse.check(page, "28-results")
     page.goto(challenge_url)
-    page.get_by_role("link", name="Award decision").click()
+    browse.follow(page, page.get_by_role("link", name="Award decision"))
     browse.check(page, "29-decision")
     _tick(page, page.locator("input[name=kind][value=award]"))
     page.get_by_label("Justification").fill(
@@ -269,16 +275,20 @@ def _award(browse, page, colleague, challenge_url) -> str:
     second = browse.page()
     browse.login(second, colleague.email, factories.PASSWORD)
     second.goto(page.url)
+    browse.check(second, "31-decision-to-confirm")
     second.get_by_role("button", name="Confirm the decision").click()
     expect(second.get_by_text("Decision confirmed.")).to_be_visible()
-    browse.check(second, "31-notice")
+    browse.check(second, "32-notice")
     return second.url
 
 
-def _download_and_verify(browse, supplier, notice_url):
+def _download_and_verify(browse, supplier, challenge_url, notice_url):
     page = browse.page()
     browse.login(page, supplier.email, factories.PASSWORD)
-    page.goto(notice_url)
+    page.goto(challenge_url)
+    browse.check(page, "33-awarded-as-bidder")
+    browse.follow(page, page.get_by_role("link", name=re.compile("^Award notice")))
+    assert page.url == notice_url
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Download the PDF").click()
     DOWNLOADS.mkdir(parents=True, exist_ok=True)
@@ -288,18 +298,18 @@ def _download_and_verify(browse, supplier, notice_url):
 
     visitor = browse.page()
     visitor.goto("/notices/verify")
-    browse.check(visitor, "32-verify")
+    browse.check(visitor, "34-verify")
     visitor.locator("input[type=file][name=document]").set_input_files(str(pdf))
     visitor.get_by_role("button", name="Verify").click()
     expect(visitor.get_by_role("heading", name="Genuine")).to_be_visible()
-    browse.check(visitor, "33-verified")
+    browse.check(visitor, "35-verified")
 
     tampered = DOWNLOADS / "award-notice-altered.pdf"
     tampered.write_bytes(pdf.read_bytes() + b"\n% altered\n")
     visitor.locator("input[type=file][name=document]").set_input_files(str(tampered))
     visitor.get_by_role("button", name="Verify").click()
     expect(visitor.get_by_role("heading", name="Not genuine")).to_be_visible()
-    browse.check(visitor, "34-not-genuine")
+    browse.check(visitor, "36-not-genuine")
     return pdf
 
 
@@ -321,7 +331,7 @@ def test_procurement_journey(browse, people):
         for index, person in enumerate(people["evaluators"]):
             _evaluate(browse, person, challenge_url, first=index == 0)
         notice_url = _award(browse, staff_page, people["colleague"], challenge_url)
-        pdf = _download_and_verify(browse, people["supplier"], notice_url)
+        pdf = _download_and_verify(browse, people["supplier"], challenge_url, notice_url)
 
     notice = db.session.scalar(sa.select(AwardNotice))
     assert notice is not None
