@@ -370,6 +370,31 @@ def test_divergence_of_three_points_is_flagged_until_consensus(app, db):
     assert open_divergences(challenge) == 0
 
 
+def test_results_page_shows_the_ranking_a_page_at_a_time(app, db, monkeypatch):
+    from govtech.evaluation import presentation
+
+    monkeypatch.setattr(presentation, "RESULTS_PAGE_SIZE", 2)
+    challenge, staff, proposals, evaluators = factories.evaluation_scenario(n_bidders=3)
+    for n, proposal in enumerate(proposals):
+        for person in evaluators:
+            factories.score(proposal, person, [5 - n, 3, 3, 3])
+    db.session.commit()
+    client = _client(app, staff)
+    url = f"/evaluation/challenges/{challenge.id}/results"
+    first, second = (client.get(url, query_string={"page": n}) for n in (1, 2))
+    assert first.status_code == second.status_code == 200
+    first, second = first.get_data(as_text=True), second.get_data(as_text=True)
+    top, middle, last = (f'id="p-{p.id}"' for p in proposals)
+    assert top in first
+    assert middle in first
+    assert last not in first
+    assert last in second
+    assert top not in second
+    assert "Page 1 of 2" in first
+    assert f"{url}?page=2" in first
+    assert client.get(url, query_string={"page": 99}).status_code == 200
+
+
 def test_calibration_shows_normalised_scores_after_five_proposals(db):
     challenge, staff, proposals, evaluators = factories.evaluation_scenario(
         n_bidders=5, n_evaluators=2

@@ -2,6 +2,7 @@
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy.orm import aliased
 
 from govtech.challenges import views as challenge_views
@@ -32,6 +33,7 @@ from govtech.extensions import db
 from govtech.proposals.models import Proposal, ProposalStatus, Screening
 from govtech.site.dashboards import dashboard_panel
 
+RESULTS_PAGE_SIZE = 25
 PALETTE = ("#005ea2", "#e5a000", "#00a91c", "#d83933", "#8168b3", "#1a4480", "#5c5c5c")
 
 
@@ -134,13 +136,19 @@ def others_scores(proposal: Proposal, own: Scorecard) -> list[dict]:
     ]
 
 
-def results_context(challenge: Challenge, hidden: set[int]) -> dict:
+def results_context(challenge: Challenge, hidden: set[int], page: int = 1) -> dict:
     """Ranking, divergences, scorecards and charts, leaving out proposals in `hidden`
-    (those the viewing staff member declared a conflict with)."""
+    (those the viewing staff member declared a conflict with). The counts cover every
+    proposal; the ranking table, charts and scorecards show one page of `RESULTS_PAGE_SIZE`
+    ranks (drawing them all made the page of 1,000 proposals 26 MB and 8 s)."""
     language = current_language()
     criteria = rubric(challenge)
     divergent = divergences(challenge)
-    ranked = [r for r in ranking(challenge, divergent) if r.proposal_id not in hidden]
+    everyone = [r for r in ranking(challenge, divergent) if r.proposal_id not in hidden]
+    pages = max(1, -(-len(everyone) // RESULTS_PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    ranked = everyone[(page - 1) * RESULTS_PAGE_SIZE : page * RESULTS_PAGE_SIZE]
+    shown = [r.proposal_id for r in ranked]
     members = panel(challenge)
     numbers = {m.id: n for n, m in enumerate(members, start=1)}
     notes = {
@@ -156,10 +164,10 @@ def results_context(challenge: Challenge, hidden: set[int]) -> dict:
     for card in db.session.scalars(
         sa.select(Scorecard)
         .join(EvaluatorAssignment, EvaluatorAssignment.id == Scorecard.assignment_id)
-        .where(EvaluatorAssignment.challenge_id == challenge.id)
+        .where(EvaluatorAssignment.challenge_id == challenge.id, Scorecard.proposal_id.in_(shown))
     ):
         cards_by_proposal.setdefault(card.proposal_id, []).append(card)
-    scores = scores_by_proposal(challenge)
+    scores = scores_by_proposal(challenge, shown)
     for row in ranked:
         charts[row.proposal_id] = score_chart(criteria, scores.get(row.proposal_id, {}), numbers)
     flags = [
@@ -189,6 +197,10 @@ def results_context(challenge: Challenge, hidden: set[int]) -> dict:
     return {
         "criteria": criteria,
         "ranked": ranked,
+        "page": page,
+        "pages": pages,
+        "ranked_total": len(everyone),
+        "evaluator_labels": {n: _("Evaluator %(n)s", n=n) for n in numbers.values()},
         "members": members,
         "numbers": numbers,
         "divergent": divergent,

@@ -220,10 +220,13 @@ def scores_by_criterion(proposal: Proposal) -> dict[int, list[tuple[int, int | N
     return result
 
 
-def scores_by_proposal(challenge: Challenge) -> dict[int, dict[int, list[tuple[int, int | None]]]]:
+def scores_by_proposal(
+    challenge: Challenge, proposal_ids: list[int] | None = None
+) -> dict[int, dict[int, list[tuple[int, int | None]]]]:
     """{proposal_id: {criterion_id: [(assignment_id, score), ...]}} of the challenge's
-    submitted scorecards, in one query (the charts of the results page)."""
-    rows = db.session.execute(
+    submitted scorecards (of `proposal_ids` only, when given), in one query (the charts of
+    the results page)."""
+    statement = (
         sa.select(Scorecard.proposal_id, Score.criterion_id, Scorecard.assignment_id, Score.score)
         .join(Scorecard, Scorecard.id == Score.scorecard_id)
         .join(Criterion, Criterion.id == Score.criterion_id)
@@ -231,7 +234,10 @@ def scores_by_proposal(challenge: Challenge) -> dict[int, dict[int, list[tuple[i
             Criterion.challenge_id == challenge.id, Scorecard.status == ScorecardStatus.SUBMITTED
         )
         .order_by(Scorecard.assignment_id)
-    ).all()
+    )
+    if proposal_ids is not None:
+        statement = statement.where(Scorecard.proposal_id.in_(proposal_ids))
+    rows = db.session.execute(statement).all()
     result: dict[int, dict[int, list[tuple[int, int | None]]]] = {}
     for proposal_id, criterion_id, assignment_id, value in rows:
         result.setdefault(proposal_id, {}).setdefault(criterion_id, []).append(

@@ -422,7 +422,8 @@ def results(challenge_id: int):
     challenge = load_challenge(challenge_id, manage=True)
     ensure(challenge.closed_at is not None)
     blocked = blocked_proposal_ids(challenge, current_user)
-    context = results_context(challenge, hidden=blocked)
+    page = request.args.get("page", 1, type=int) or 1
+    context = results_context(challenge, hidden=blocked, page=page)
     return render_template(
         "evaluation/results.html",
         challenge=challenge,
