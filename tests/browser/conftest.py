@@ -10,6 +10,7 @@ error (a Content-Security-Policy refusal included), and a screenshot is saved un
 `test-artifacts/screenshots/`.
 """
 
+import json
 import os
 import re
 import shutil
@@ -23,6 +24,7 @@ from tests.conftest import _dispose, build_app
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+AXE_REPORTS = ROOT / "test-artifacts" / "axe"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -32,7 +34,8 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 # axe-core rule tags: WCAG 2.0 and 2.1, levels A and AA, plus axe's best practices (landmarks,
-# headings). Only serious and critical findings fail; the rest go to the report file.
+# headings). Only serious and critical findings fail; every finding is listed, per test, in
+# test-artifacts/axe/<test>.json.
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
 FAILING_IMPACTS = {"serious", "critical"}
 
@@ -45,12 +48,11 @@ def _missing(reason: str):
 
 @pytest.fixture(scope="session")
 def chromium_path() -> str:
-    """The system Chromium, or a skip (a failure with BROWSER_REQUIRED=1)."""
-    path = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium")
-    if not path and Path("/usr/bin/chromium").exists():
-        path = "/usr/bin/chromium"
-    if not path:
-        _missing("Chromium is not installed (apt-get install chromium)")
+    """The system Chromium (CHROMIUM_PATH chooses another), or a skip (a failure with
+    BROWSER_REQUIRED=1)."""
+    path = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(path).is_file():
+        _missing(f"Chromium is not installed at {path} (make browser-deps)")
     return path
 
 
@@ -106,6 +108,7 @@ class Browse:
         self.prefix = test_name
         self.contexts = []
         self.checked: list[str] = []
+        self.findings: list[dict] = []
         self._shadow = None
         from axe_playwright_python.sync_playwright import Axe
 
@@ -147,7 +150,18 @@ class Browse:
             page if page.javascript else self._scriptless_copy(page),
             options={"runOnly": {"type": "tag", "values": AXE_TAGS}},
         )
+        if page.locator(".gt-error__code").count():
+            problems.append(f"an error page: {page.title()}")
         for violation in results.response["violations"]:
+            self.findings.append(
+                {
+                    "page": name,
+                    "url": page.url,
+                    "rule": violation["id"],
+                    "impact": violation["impact"],
+                    "targets": [node["target"] for node in violation["nodes"]],
+                }
+            )
             if violation["impact"] not in FAILING_IMPACTS:
                 continue
             targets = "; ".join(
@@ -212,8 +226,12 @@ class Browse:
                     continue
 
     def close(self) -> None:
+        """Close every context and write the axe findings of the test."""
         for context in self.contexts:
             context.close()
+        AXE_REPORTS.mkdir(parents=True, exist_ok=True)
+        report = AXE_REPORTS / f"{self.prefix}.json"
+        report.write_text(json.dumps(self.findings, indent=1), encoding="utf-8")
 
 
 @pytest.hookimpl(wrapper=True)
