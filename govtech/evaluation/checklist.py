@@ -1,5 +1,6 @@
 """Loading and reading the checklist of 30 recommendations."""
 
+import functools
 import json
 from pathlib import Path
 
@@ -14,6 +15,17 @@ from govtech.extensions import db
 def read_checklist_file(seeds_dir: str) -> dict:
     """The checklist data file as a dict."""
     return json.loads((Path(seeds_dir) / "checklist.json").read_text(encoding="utf-8"))
+
+
+@functools.lru_cache(maxsize=16)
+def _parsed(path: str, _mtime_ns: int):
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def _seed_data(path: Path):
+    """A seeds data file parsed once per version of it (pages read it on every request);
+    callers build their own values from it and never change it."""
+    return _parsed(str(path), path.stat().st_mtime_ns)
 
 
 def load_checklist(seeds_dir: str) -> tuple[int, int]:
@@ -66,7 +78,8 @@ def current_language() -> str:
 def lines_of_action(seeds_dir: str) -> dict[int, dict[str, str]]:
     """The three lines of action's titles by number."""
     return {
-        line["number"]: line["title"] for line in read_checklist_file(seeds_dir)["lines_of_action"]
+        line["number"]: dict(line["title"])
+        for line in _seed_data(Path(seeds_dir) / "checklist.json")["lines_of_action"]
     }
 
 
@@ -76,7 +89,7 @@ def scoring_scale() -> list[dict]:
 
     language = current_language()
     path = Path(current_app.config["SEEDS_DIR"]) / "scoring-scale.json"
-    levels = json.loads(path.read_text(encoding="utf-8"))["levels"]
+    levels = _seed_data(path)["levels"]
     return [
         {
             "score": level["score"],
