@@ -157,6 +157,14 @@ def _enable_sqlite_foreign_keys(app: Flask) -> None:
             cursor.execute("PRAGMA busy_timeout=10000")
             cursor.close()
 
+        @sa.event.listens_for(engine, "savepoint")
+        def _on_savepoint(conn, _name):
+            # pysqlite opens a transaction only before a write, and a SAVEPOINT outside
+            # one is committed by its RELEASE: a request that then fails would keep it.
+            dbapi_connection = conn.connection.dbapi_connection
+            if not dbapi_connection.in_transaction:
+                dbapi_connection.execute("BEGIN")
+
 
 def register_blueprints(app: Flask) -> None:
     """Mount one blueprint per domain."""

@@ -7,7 +7,6 @@ from wtforms import (
     Form,
     FormField,
     HiddenField,
-    IntegerField,
     PasswordField,
     RadioField,
     SelectField,
@@ -18,7 +17,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
 from govtech.countries import country_choices
-from govtech.form_fields import PageForm, options
+from govtech.form_fields import BoundedIntegerField, OptionalChoice, PageForm, options
 
 READINESS_CHOICES = [("yes", _l("Yes")), ("partly", _l("Partly")), ("no", _l("No"))]
 CONFLICT_KIND_CHOICES = [
@@ -57,7 +56,7 @@ def readiness_form(items, language: str):
 class OwnCriterionRow(Form):
     title = StringField(_l("Criterion of your own"), validators=[Optional(), Length(max=200)])
     description = StringField(_l("What it means"), validators=[Optional(), Length(max=1000)])
-    weight = IntegerField(_l("Weight"), validators=[Optional(), NumberRange(min=0, max=100)])
+    weight = BoundedIntegerField(_l("Weight"), validators=[Optional(), NumberRange(min=0, max=100)])
 
 
 def rubric_form(items, language: str):
@@ -71,7 +70,7 @@ def rubric_form(items, language: str):
         setattr(
             RubricForm,
             f"w_{item.id}",
-            IntegerField(
+            BoundedIntegerField(
                 f"{item.code} {item.text('title', language)}",
                 validators=[Optional(), NumberRange(min=0, max=100)],
             ),
@@ -121,7 +120,7 @@ def conflicts_form(proposals, blind: bool):
             SelectField(
                 _l("Kind of conflict"),
                 choices=options(CONFLICT_KIND_CHOICES, blank=True),
-                validators=[Optional()],
+                validators=[OptionalChoice()],
             ),
         )
         setattr(
@@ -147,7 +146,7 @@ def scorecard_form(criteria, language: str):
             RadioField(
                 f"{criterion.label(language)} ({criterion.weight}%)",
                 choices=options(SCORE_CHOICES),
-                validators=[Optional()],
+                validators=[OptionalChoice()],
             ),
         )
         setattr(
@@ -188,8 +187,13 @@ class FlagResolutionForm(PageForm):
 class AffiliationForm(PageForm):
     organisation = StringField(_l("Organisation"), validators=[DataRequired(), Length(max=200)])
     country = SelectField(_l("Country"), validators=[InputRequired()])
-    tax_id = StringField(_l("Its tax id"), validators=[DataRequired(), Length(max=32)])
-    until_year = IntegerField(
+    tax_id = StringField(
+        _l("Its tax id"),
+        # Kept upper-cased; checked on that form, as some letters grow ("ß" is "SS").
+        filters=[lambda value: value.strip().upper() if isinstance(value, str) else value],
+        validators=[DataRequired(), Length(max=32)],
+    )
+    until_year = BoundedIntegerField(
         _l("Until (year, empty if current)"),
         validators=[Optional(), NumberRange(min=1900, max=2100)],
     )

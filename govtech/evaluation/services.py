@@ -678,6 +678,12 @@ def record_missing_scorecard(
         raise EvaluationError(_l("The evaluation is over."))
     if len((reason or "").strip()) < 10:
         raise EvaluationError(_l("Explain the reason in at least 10 characters."), "reason")
+    already = sa.select(MissingScorecardReason.id).where(
+        MissingScorecardReason.assignment_id == assignment.id,
+        MissingScorecardReason.proposal_id == proposal.id,
+    )
+    if db.session.scalar(already) is not None:
+        return  # a recorded reason is final (a second press of the button is not an error)
     db.session.add(
         MissingScorecardReason(
             assignment_id=assignment.id,
