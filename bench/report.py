@@ -27,6 +27,15 @@ def targets(results: dict) -> list[dict]:
     check("notice / bare WeasyPrint", notice, f"<= {MAX_NOTICE_RATIO}", notice <= MAX_NOTICE_RATIO)
     ranking = results["ranking"]["seconds"]
     check("ranking seconds", ranking, f"< {MAX_RANKING_SECONDS}", ranking < MAX_RANKING_SECONDS)
+    # The page that shows that ranking, measured once in-process (not a separate target of
+    # the issue, but the one a user waits for).
+    page = queries["ranking_page_big_challenge_seconds"]
+    check(
+        "ranking page (big challenge) seconds",
+        page,
+        f"< {MAX_RANKING_SECONDS}",
+        page < MAX_RANKING_SECONDS,
+    )
     rss = results["memory"]["max_mb"]
     check("worker peak RSS MB", rss, f"< {MAX_RSS_MB}", rss < MAX_RSS_MB)
     total = results["total_seconds"]
@@ -115,7 +124,9 @@ def print_table(results: dict) -> None:
     print(
         f"Notice PDF {notice['notice_seconds']} s, bare WeasyPrint {notice['bare_seconds']} s "
         f"(ratio {notice['ratio']}; {notice['notice_pages']} vs {notice['bare_pages']} pages); "
-        f"the notice's own HTML through bare WeasyPrint {notice['same_html_bare_seconds']} s"
+        f"the notice's own HTML through bare WeasyPrint {notice['same_html_bare_seconds']} s "
+        f"(the platform's share: ratio "
+        f"{round(notice['notice_seconds'] / notice['same_html_bare_seconds'], 2)})"
     )
     ranking = results["ranking"]
     print(
