@@ -303,6 +303,10 @@ def test_a_correction_supersedes_the_notice_and_both_are_kept(app, db, runner, t
     challenge, staff, proposals, evaluators, decision, notice = _confirmed()
     db.session.commit()
     client = _client(app, staff)
+    # The agency finds the correction form on the notice's page; the public does not.
+    assert "Issue a correcting notice" in client.get(f"/notices/{notice.reference}").text
+    public_page = app.test_client().get(f"/notices/{notice.reference}").text
+    assert "Issue a correcting notice" not in public_page
     original_pdf = app.test_client().get(f"/notices/{notice.reference}.pdf").data
     response = client.post(
         f"/notices/{notice.reference}/correct",

@@ -193,9 +193,9 @@ def confirm_decision(decision: AwardDecision, staff: User):
     # the decision (and the challenge) as the first left them, confirmed.
     db.session.refresh(challenge, with_for_update=True)
     db.session.refresh(decision)
-    if (
-        decision.status is not DecisionStatus.PROPOSED
-        or challenge.status is not ChallengeStatus.IN_EVALUATION
+    if decision.status is not DecisionStatus.PROPOSED or challenge.status not in (
+        ChallengeStatus.CLOSED,
+        ChallengeStatus.IN_EVALUATION,
     ):
         raise AwardError(_l("This decision is not waiting for confirmation."))
     if decision.proposed_by_id == staff.id:

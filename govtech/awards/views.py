@@ -108,8 +108,14 @@ def notice(reference: str):
     item = db.session.scalar(sa.select(AwardNotice).where(AwardNotice.reference == reference))
     if item is None:
         abort(404)
+    manager = item.challenge.can_manage(current_user)
     return render_template(
-        "awards/notice.html", notice=item, r=item.record, superseded=superseded_by(item)
+        "awards/notice.html",
+        notice=item,
+        r=item.record,
+        superseded=superseded_by(item),
+        manager=manager,
+        correction_form=CorrectionForm() if manager else None,
     )
 
 
