@@ -283,7 +283,7 @@ def evaluation_scenario(
     import time_machine
 
     from govtech.challenges.services import close_due_challenges, start_evaluation
-    from govtech.evaluation.services import declare_conflicts, invite_evaluator
+    from govtech.evaluation.panel import declare_conflicts, invite_evaluator
     from govtech.proposals.services import screen_proposal
 
     staff = agency_staff()
@@ -318,7 +318,8 @@ def score(
     justification="Cumple el criterio con evidencia suficiente.",
 ):
     """Save (and submit) a scorecard with one value per rubric criterion, in order."""
-    from govtech.evaluation.services import rubric, save_scorecard, scorecard_for
+    from govtech.evaluation.scorecards import save_scorecard, scorecard_for
+    from govtech.evaluation.services import rubric
 
     card = scorecard_for(proposal, person, create=True)
     criteria = rubric(proposal.challenge)

@@ -284,7 +284,7 @@ def test_a_recorded_reason_lets_the_award_go_ahead_without_a_scorecard(app, db):
         factories.score(proposal, evaluators[0], [4, 4, 4, 4])
         factories.score(proposal, evaluators[1], [4, 4, 4, 4])
     factories.score(proposals[0], evaluators[2], [4, 4, 4, 4])
-    from govtech.evaluation.services import assignment_of
+    from govtech.evaluation.panel import assignment_of
 
     db.session.commit()
     missing = assignment_of(challenge, evaluators[2])

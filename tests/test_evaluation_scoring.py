@@ -16,18 +16,10 @@ from govtech.evaluation.models import (
     Scorecard,
     ScorecardStatus,
 )
+from govtech.evaluation.panel import declare_conflicts, invite_evaluator, resolve_flag
 from govtech.evaluation.ranking import divergences, open_divergences, ranking
-from govtech.evaluation.services import (
-    EvaluationError,
-    StaleScorecard,
-    declare_conflicts,
-    invite_evaluator,
-    reopen_scorecard,
-    resolve_flag,
-    save_scorecard,
-    scorecard_for,
-    set_rubric,
-)
+from govtech.evaluation.scorecards import reopen_scorecard, save_scorecard, scorecard_for
+from govtech.evaluation.services import EvaluationError, StaleScorecard, set_rubric
 from tests import factories
 from tests.conftest import login
 

@@ -47,7 +47,7 @@ def test_public_and_agency_pages_do_not_query_per_row(app, db):
 def _scored_panel(person, n_bidders: int):
     """A challenge in evaluation with `person` on its panel and every scorecard submitted
     (one divergence per proposal, so the consensus forms show too)."""
-    from govtech.evaluation.services import declare_conflicts, invite_evaluator
+    from govtech.evaluation.panel import declare_conflicts, invite_evaluator
 
     challenge, staff, proposals, evaluators = factories.evaluation_scenario(n_bidders, 2)
     invite_evaluator(challenge, staff, person.email, "Experta")

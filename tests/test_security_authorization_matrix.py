@@ -42,12 +42,8 @@ from govtech.challenges.services import (
     start_evaluation,
 )
 from govtech.evaluation.models import ConflictKind, Criterion
-from govtech.evaluation.services import (
-    declarations_of,
-    declare_conflicts,
-    invite_evaluator,
-    rubric,
-)
+from govtech.evaluation.panel import declarations_of, declare_conflicts, invite_evaluator
+from govtech.evaluation.services import rubric
 from govtech.extensions import db
 from govtech.proposals.models import Proposal, ProposalStatus, Screening
 from govtech.proposals.services import add_attachment, screen_proposal, submit_proposal

@@ -44,16 +44,14 @@ from govtech.evaluation.models import (
     ConsensusNote,
     ScorecardStatus,
 )
-from govtech.evaluation.services import (
+from govtech.evaluation.panel import (
     assignment_of,
     declare_conflicts,
     invitation_token,
     invite_evaluator,
-    reopen_scorecard,
-    rubric,
-    save_scorecard,
-    scorecard_for,
 )
+from govtech.evaluation.scorecards import reopen_scorecard, save_scorecard, scorecard_for
+from govtech.evaluation.services import rubric
 from govtech.proposals.services import add_attachment, start_proposal
 from tests import factories
 from tests import test_security_hostile_input as hostile_input

@@ -20,8 +20,9 @@ from govtech import clock
 from govtech.accounts.tax_ids import format_tax_id
 from govtech.awards.models import AwardDecision, AwardNotice
 from govtech.evaluation.models import ConflictDeclaration
+from govtech.evaluation.panel import panel
 from govtech.evaluation.ranking import ranking
-from govtech.evaluation.services import panel, rubric
+from govtech.evaluation.services import rubric
 from govtech.extensions import db
 from govtech.navigation import public_url
 from govtech.proposals.models import Proposal, ProposalStatus, Screening

@@ -22,8 +22,9 @@ from govtech.awards.models import (
 from govtech.awards.notices import issue_notice
 from govtech.challenges.models import Challenge, ChallengeStatus
 from govtech.challenges.services import declare_void, mark_awarded
+from govtech.evaluation.panel import panel
 from govtech.evaluation.ranking import missing_scorecards, open_divergences, ranking
-from govtech.evaluation.services import MIN_EVALUATORS, panel, rubric
+from govtech.evaluation.services import MIN_EVALUATORS, rubric
 from govtech.extensions import db
 from govtech.notifications import notify
 from govtech.proposals.models import Proposal, ProposalStatus

@@ -6,16 +6,9 @@ from govtech.accounts.models import User
 from govtech.challenges.models import Challenge
 from govtech.evaluation.checklist import checklist_items
 from govtech.evaluation.models import AppliesTo, ConflictKind
-from govtech.evaluation.services import (
-    declare_conflicts,
-    eligible_proposals,
-    invite_evaluator,
-    rubric,
-    save_readiness,
-    save_scorecard,
-    scorecard_for,
-    set_rubric,
-)
+from govtech.evaluation.panel import declare_conflicts, eligible_proposals, invite_evaluator
+from govtech.evaluation.scorecards import save_scorecard, scorecard_for
+from govtech.evaluation.services import rubric, save_readiness, set_rubric
 from govtech.extensions import db
 from govtech.proposals.services import proposal_for
 

@@ -15,6 +15,7 @@ from govtech.evaluation.models import (
     Scorecard,
     ScorecardStatus,
 )
+from govtech.evaluation.panel import assignment_of, panel
 from govtech.evaluation.ranking import (
     divergences,
     missing_scorecard_pairs,
@@ -22,13 +23,7 @@ from govtech.evaluation.ranking import (
     ranking,
     scores_by_proposal,
 )
-from govtech.evaluation.services import (
-    MIN_EVALUATORS,
-    assignment_of,
-    panel,
-    readiness_profile,
-    rubric,
-)
+from govtech.evaluation.services import MIN_EVALUATORS, readiness_profile, rubric
 from govtech.extensions import db
 from govtech.proposals.models import Proposal, ProposalStatus, Screening
 from govtech.site.dashboards import dashboard_panel

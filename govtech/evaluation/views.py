@@ -37,16 +37,7 @@ from govtech.evaluation.models import (
     Scorecard,
     ScorecardStatus,
 )
-from govtech.evaluation.presentation import (
-    assignments_overview,
-    others_scores,
-    results_context,
-    scorecards_of,
-)
-from govtech.evaluation.services import (
-    MIN_EVALUATORS,
-    EvaluationError,
-    StaleScorecard,
+from govtech.evaluation.panel import (
     assignment_for_token,
     assignment_of,
     blocked_proposal_ids,
@@ -57,15 +48,28 @@ from govtech.evaluation.services import (
     invite_evaluator,
     link_invited_account,
     panel,
-    readiness_answers,
+    resolve_flag,
+)
+from govtech.evaluation.presentation import (
+    assignments_overview,
+    others_scores,
+    results_context,
+    scorecards_of,
+)
+from govtech.evaluation.scorecards import (
     record_consensus,
     record_missing_scorecard,
     reopen_scorecard,
-    resolve_flag,
-    rubric,
-    save_readiness,
     save_scorecard,
     scorecard_for,
+)
+from govtech.evaluation.services import (
+    MIN_EVALUATORS,
+    EvaluationError,
+    StaleScorecard,
+    readiness_answers,
+    rubric,
+    save_readiness,
     set_rubric,
 )
 from govtech.extensions import db, limiter
