@@ -642,6 +642,40 @@ def test_api_challenge_and_checklist(app, db, staff, published, challenge_id, qu
     api_outcome(response)
 
 
+TRANSPARENCY_CHOICES = {
+    "page": ["1", "2", "0", "-1", "99999999999999999999", "1e3"],
+    "country": ["CO", "co", "ZZ", "BRA"],
+    "year": ["2026", "0", "-1", "99999", "1e3", "2026.5"],
+    "before": ["1", "-1", "99999999999999999999"],
+}
+# (url, JSON?) of the public open-data pages and APIs that read a query string.
+TRANSPARENCY_URLS = [
+    ("/results", False),
+    ("/results.csv", False),
+    ("/results.json", True),
+    ("/ecosystem", False),
+    ("/open-data", False),
+    ("/ocds/releases.json", True),
+    ("/ocds/records.json", True),
+    ("/api/v1/results", True),
+    ("/api/v1/ecosystem", True),
+]
+
+
+@FUZZ
+@given(query=queries(sorted(TRANSPARENCY_CHOICES), TRANSPARENCY_CHOICES))
+def test_transparency_queries(app, db, published, query):
+    """Open data pages and APIs: any query string gives their page or a clean 4xx."""
+    client = app.test_client()
+    for url, api in TRANSPARENCY_URLS:
+        before = snapshot(db)
+        response = client.get(url, query_string=query)
+        assert response.status_code < 500, url
+        if api and response.status_code >= 400:
+            api_outcome(response)
+        assert snapshot(db) == before, url
+
+
 def test_ids_past_the_database_integer_match_no_route(app):
     """Every `<int:...>` stops at INTEGER's maximum: larger ids are a 404, not an overflow."""
     adapter = app.url_map.bind("govtech.test")
