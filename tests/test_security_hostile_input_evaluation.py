@@ -654,6 +654,8 @@ def test_inputs_that_gave_a_500_or_wrote_on_refusal(db, scenario, newcomer, clie
     for _ in range(2):
         assert agency.post(url, data={"reason": REASON}).status_code == 302
     assert len(snapshot(db)["missing_scorecard_reasons"]) == 1
+    said = agency.get(f"/evaluation/challenges/{challenge.id}/results").text
+    assert "A reason is already recorded for this missing scorecard." in said
 
 
 # --- every POST endpoint is fuzzed -------------------------------------------------------

@@ -220,7 +220,8 @@ def record_missing_scorecard(
         MissingScorecardReason.proposal_id == proposal.id,
     )
     if db.session.scalar(already) is not None:
-        return  # a recorded reason is final (a second press of the button is not an error)
+        # A recorded reason is final; say so rather than pretend a second one was recorded.
+        raise EvaluationError(_l("A reason is already recorded for this missing scorecard."))
     db.session.add(
         MissingScorecardReason(
             assignment_id=assignment.id,
