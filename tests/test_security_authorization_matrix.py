@@ -451,7 +451,10 @@ KNOWN_LEAKS: dict = {}
 # Bidder A's sealed content: unique strings that must reach nobody else.
 SECRET_SUMMARY = "Propuesta sellada 4417-QX: turnos con triaje predictivo"
 SECRET_PRICE = Decimal("73519.87")
-SECRET_PRICE_PATTERN = re.compile(rb"73[,.\s\xa0\xe2\x80\xaf]?519")  # any digit grouping
+# Any digit grouping; not inside a hex string (error pages show random request ids).
+SECRET_PRICE_PATTERN = re.compile(
+    rb"(?<![0-9a-f])73(?:[,.\s]|\xc2\xa0|\xe2\x80\xaf)?519(?![0-9a-f])"
+)
 SECRET_ATTACHMENT_TITLE = "Anexo sellado 4417-QX"
 SECRET_FILE_TEXT = "Contenido sellado 4417QX"  # no "-": PDF strings escape it
 SECRET_BIDDER = "Sellada 4417-QX S.A.S."
