@@ -522,3 +522,50 @@ def test_opening_a_scorecard_writes_nothing_and_the_first_save_works(app, db):
     assert client.post(url, data=data).status_code == 302
     card = db.session.scalar(sa.select(Scorecard))
     assert {s.score for s in card.scores} == {3}
+
+
+def test_a_published_rubric_changes_only_by_addendum_with_a_later_deadline(app, db):
+    import datetime as dt
+
+    from govtech import clock
+    from govtech.challenges.models import Addendum
+    from govtech.evaluation.services import rubric
+
+    staff = factories.agency_staff()
+    challenge = factories.published_challenge(staff)
+    db.session.commit()
+    items = checklist_items(AppliesTo.PROPOSAL)
+    client = _client(app, staff)
+    url = f"/evaluation/challenges/{challenge.id}/rubric"
+    page = client.get(url).get_data(as_text=True)
+    assert "New deadline for proposals" in page
+    deadline = challenge.submission_deadline
+
+    def local(moment):
+        return clock.to_zone(moment, challenge.time_zone).strftime("%Y-%m-%dT%H:%M")
+
+    weights = {f"w_{items[0].id}": "70", f"w_{items[1].id}": "30"}
+    text = "Se reequilibra la rúbrica: la solución pesa más que el equipo."
+    same = client.post(
+        url, data={**weights, "addendum_text": text, "new_submission_deadline": local(deadline)}
+    )
+    assert same.status_code == 400
+    assert "A new rubric needs a later deadline for proposals." in same.get_data(as_text=True)
+    db.session.expire_all()
+    assert [c.weight for c in rubric(challenge)] == [40, 30, 20, 10]  # unchanged
+    later = deadline + dt.timedelta(days=7)
+    done = client.post(
+        url, data={**weights, "addendum_text": text, "new_submission_deadline": local(later)}
+    )
+    assert done.status_code == 302
+    db.session.expire_all()
+    assert [c.weight for c in rubric(challenge)] == [70, 30]
+    addendum = db.session.scalar(sa.select(Addendum).where(Addendum.challenge_id == challenge.id))
+    assert addendum.changes_requirements
+    assert addendum.new_submission_deadline > deadline
+    assert challenge.submission_deadline == addendum.new_submission_deadline
+    actions = [e.action for e in db.session.scalars(sa.select(AuditEntry))]
+    assert "challenge.rubric_amended" in actions
+    public = app.test_client().get(f"/challenges/{challenge.id}").get_data(as_text=True)
+    assert "70%" in public
+    assert text in public

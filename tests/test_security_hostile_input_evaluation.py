@@ -60,6 +60,7 @@ from tests.test_security_hostile_input import (
     PDF,
     SPECIAL,
     STRONG,
+    _local,
     _signed_in,
     bodies,
     check_post,
@@ -180,6 +181,33 @@ def test_rubric(db, draft, client_for, data):
     check_post(
         db, client_for(draft[1]), url, body, [k for k in base if "title" in k or "desc" in k]
     )
+
+
+@pytest.fixture
+def open_challenge(db):
+    """A published challenge (its deadline in 30 days, factories) and its author."""
+    staff = factories.agency_staff()
+    challenge = factories.published_challenge(staff)
+    db.session.commit()
+    return challenge, staff
+
+
+@FUZZ
+@given(data=st.data())
+def test_rubric_amendment(db, open_challenge, client_for, data):
+    """After publication the rubric form also asks for the addendum and a later deadline."""
+    challenge, staff = open_challenge
+    items = checklist_items(AppliesTo.PROPOSAL)
+    base = {f"w_{items[0].id}": "60", f"w_{items[1].id}": "40"}
+    base |= {
+        "addendum_text": "Se reequilibra la rúbrica: la solución pesa más.",
+        "new_submission_deadline": _local(45),
+    }
+    choices = {name: NUMBERS for name in base if name.startswith("w_")}
+    choices["new_submission_deadline"] = [_local(1), _local(365 * 7900), "9999-12-31T23:59", ""]
+    body = data.draw(bodies(base, choices), label="body")
+    url = f"/evaluation/challenges/{challenge.id}/rubric"
+    check_post(db, client_for(staff), url, body, ["addendum_text", "new_submission_deadline"])
 
 
 @FUZZ

@@ -17,7 +17,13 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
 from govtech.countries import country_choices
-from govtech.form_fields import BoundedIntegerField, OptionalChoice, PageForm, options
+from govtech.form_fields import (
+    BoundedIntegerField,
+    LocalDateTimeField,
+    OptionalChoice,
+    PageForm,
+    options,
+)
 
 READINESS_CHOICES = [("yes", _l("Yes")), ("partly", _l("Partly")), ("no", _l("No"))]
 CONFLICT_KIND_CHOICES = [
@@ -59,12 +65,27 @@ class OwnCriterionRow(Form):
     weight = BoundedIntegerField(_l("Weight"), validators=[Optional(), NumberRange(min=0, max=100)])
 
 
-def rubric_form(items, language: str):
-    """A weight per proposal-side item (0 leaves it out) and up to five own criteria."""
+def rubric_form(items, language: str, *, amending: bool = False):
+    """A weight per proposal-side item (0 leaves it out) and up to five own criteria; after
+    publication (`amending`) also the addendum that announces the change and the extended
+    deadline it needs."""
+
+    label = _l("Publish the addendum and the new rubric") if amending else _l("Save the rubric")
 
     class RubricForm(PageForm):
         own = FieldList(FormField(OwnCriterionRow), min_entries=5, max_entries=5)
-        submit = SubmitField(_l("Save the rubric"))
+        submit = SubmitField(label)
+
+    if amending:
+        RubricForm.addendum_text = TextAreaField(
+            _l("What changes, for the addendum"),
+            validators=[DataRequired(), Length(min=10, max=20000)],
+        )
+        RubricForm.new_submission_deadline = LocalDateTimeField(
+            _l("New deadline for proposals"),
+            description=_l("Later than the current deadline: bidders need time to adapt."),
+            validators=[DataRequired()],
+        )
 
     for item in items:
         setattr(

@@ -1,6 +1,7 @@
 """The rules of evaluation: readiness and the rubric, and the errors every evaluation rule
 raises. The panel and conflicts of interest live in `panel`, scorecards in `scorecards`."""
 
+import datetime as dt
 from collections.abc import Mapping
 
 import sqlalchemy as sa
@@ -9,7 +10,12 @@ from flask_babel import lazy_gettext as _l
 from govtech.accounts.models import User
 from govtech.audit.services import record
 from govtech.challenges.models import Challenge
-from govtech.challenges.services import ChallengeError, on_publication, publication_check
+from govtech.challenges.services import (
+    ChallengeError,
+    on_publication,
+    publication_check,
+    publish_addendum,
+)
 from govtech.evaluation.checklist import checklist_items
 from govtech.evaluation.models import (
     AppliesTo,
@@ -132,6 +138,57 @@ def set_rubric(challenge: Challenge, staff: User, rows: list[dict]) -> list[Crit
         raise EvaluationError(
             _l("The rubric is frozen at publication; changing it needs an addendum.")
         )
+    criteria = _replace_criteria(challenge, rows)
+    record(
+        "challenge.rubric_set",
+        challenge,
+        actor=staff,
+        agency_id=challenge.agency_id,
+        challenge_id=challenge.id,
+        weights={(c.item.code if c.item else c.title): c.weight for c in criteria},
+    )
+    return criteria
+
+
+def amend_rubric(
+    challenge: Challenge,
+    staff: User,
+    rows: list[dict],
+    addendum_text: str,
+    new_submission_deadline: dt.datetime | None,
+) -> list[Criterion]:
+    """Change a published rubric the only lawful way: in a public addendum that changes the
+    requirements and extends the deadline, so every bidder can adapt (and resubmit)."""
+    if not challenge.can_manage(staff):
+        raise EvaluationError(_l("Only staff of the agency can amend the rubric."))
+    if new_submission_deadline is None or new_submission_deadline <= challenge.submission_deadline:
+        raise EvaluationError(
+            _l("A new rubric needs a later deadline for proposals."), "new_submission_deadline"
+        )
+    addendum = publish_addendum(
+        challenge,
+        staff,
+        addendum_text,
+        changes_requirements=True,
+        new_submission_deadline=new_submission_deadline,
+    )
+    criteria = _replace_criteria(challenge, rows)
+    record(
+        "challenge.rubric_amended",
+        challenge,
+        actor=staff,
+        agency_id=challenge.agency_id,
+        challenge_id=challenge.id,
+        addendum=addendum.number,
+        weights={c.label("en"): c.weight for c in criteria},
+    )
+    return criteria
+
+
+def _replace_criteria(challenge: Challenge, rows: list[dict]) -> list[Criterion]:
+    """Check the rows (items, titles, weights adding up to 100) and store them as the rubric.
+
+    Safe before the deadline only: no scorecard refers to a criterion until the evaluation."""
     proposal_items = {i.id for i in checklist_items(AppliesTo.PROPOSAL)}
     own = [r for r in rows if r.get("item_id") is None]
     if len(own) > MAX_OWN_CRITERIA:
@@ -162,14 +219,6 @@ def set_rubric(challenge: Challenge, staff: User, rows: list[dict]) -> list[Crit
         db.session.add(criterion)
         criteria.append(criterion)
     db.session.flush()
-    record(
-        "challenge.rubric_set",
-        challenge,
-        actor=staff,
-        agency_id=challenge.agency_id,
-        challenge_id=challenge.id,
-        weights={(c.item.code if c.item else c.title): c.weight for c in criteria},
-    )
     return criteria
 
 

@@ -11,7 +11,7 @@ from govtech.accounts.models import Role
 from govtech.accounts.services import AccountError, create_user
 from govtech.accounts.tax_ids import InvalidTaxId, normalise_tax_id
 from govtech.audit.services import record
-from govtech.challenges.models import Challenge
+from govtech.challenges.models import Challenge, ChallengeStatus
 from govtech.challenges.views import load_challenge
 from govtech.evaluation import bp
 from govtech.evaluation.checklist import checklist_items, current_language, lines_of_action
@@ -67,6 +67,7 @@ from govtech.evaluation.services import (
     MIN_EVALUATORS,
     EvaluationError,
     StaleScorecard,
+    amend_rubric,
     readiness_answers,
     rubric,
     save_readiness,
@@ -75,6 +76,7 @@ from govtech.evaluation.services import (
 from govtech.extensions import db, limiter
 from govtech.permissions import ensure, public, roles
 from govtech.proposals.models import Proposal
+from govtech.rules import RuleViolation
 
 
 @bp.route("/checklist")
@@ -135,9 +137,13 @@ def edit_rubric(challenge_id: int):
     challenge = load_challenge(challenge_id, manage=True)
     language = current_language()
     items = checklist_items(AppliesTo.PROPOSAL)
-    form = rubric_form(items, language)()
+    # After publication the rubric changes only through an addendum with a later deadline.
+    amending = challenge.status is ChallengeStatus.PUBLISHED
+    form = rubric_form(items, language, amending=amending)()
     current = rubric(challenge)
     if request.method == "GET":
+        if amending:
+            form.new_submission_deadline.show(challenge.submission_deadline, challenge.time_zone)
         by_item = {c.item_id: c for c in current if c.item_id}
         for item in items:
             form[f"w_{item.id}"].data = by_item[item.id].weight if item.id in by_item else None
@@ -168,13 +174,26 @@ def edit_rubric(challenge_id: int):
             if (e.form.title.data or e.form.weight.data)
         ]
         try:
-            set_rubric(challenge, current_user, rows)
-        except EvaluationError as error:
+            if amending:
+                amend_rubric(
+                    challenge,
+                    current_user,
+                    rows,
+                    form.addendum_text.data,
+                    form.new_submission_deadline.utc(challenge.time_zone),
+                )
+            else:
+                set_rubric(challenge, current_user, rows)
+        except RuleViolation as error:
             db.session.rollback()
-            problem = error.message
+            if amending and error.field == "new_submission_deadline":
+                form.new_submission_deadline.errors = [error.message]
+            else:
+                problem = error.message
         else:
             db.session.commit()
-            flash(_("Rubric saved."), "success")
+            done = _("Addendum published with the new rubric.") if amending else _("Rubric saved.")
+            flash(done, "success")
             return redirect(
                 url_for("challenges.detail", challenge_id=challenge.id, _anchor="rubric")
             )
