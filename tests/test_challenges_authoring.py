@@ -295,3 +295,33 @@ def test_oversized_upload_gets_a_friendly_413(app_factory, db):
     )
     assert response.status_code == 413
     assert "The file is too large" in response.get_data(as_text=True)
+
+
+def test_addenda_and_cancellation_reach_every_bidder_not_only_followers(db, outbox):
+    from govtech.challenges.services import cancel_challenge, publish_addendum
+
+    staff = factories.agency_staff()
+    challenge = factories.published_challenge(staff)
+    drafting = factories.supplier_member()
+    factories.complete_proposal(challenge, drafting)
+    submitted = factories.supplier_member()
+    factories.submitted_proposal(challenge, submitted)
+    colleague = factories.supplier_member(submitted.supplier)  # same company, told too
+    bystander = factories.supplier_member()  # no proposal, not following
+    db.session.commit()
+    outbox.clear()
+    publish_addendum(
+        challenge,
+        staff,
+        "Se agrega un requisito de accesibilidad.",
+        changes_requirements=True,
+        new_submission_deadline=challenge.submission_deadline + dt.timedelta(days=7),
+    )
+    db.session.commit()
+    told = sorted(r for m in outbox for r in m.recipients)
+    assert told == sorted([drafting.email, submitted.email, colleague.email])
+    assert bystander.email not in told
+    outbox.clear()
+    cancel_challenge(challenge, staff, "El programa fue reformulado por la agencia.")
+    db.session.commit()
+    assert sorted(r for m in outbox for r in m.recipients) == told

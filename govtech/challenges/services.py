@@ -279,7 +279,7 @@ def cancel_challenge(challenge: Challenge, actor: User, reason: str) -> None:
     if not reason or len(reason.strip()) < 10:
         raise ChallengeError(_l("Explain the reason in at least 10 characters."), "reason")
     _transition(challenge, ChallengeStatus.CANCELLED, actor, reason.strip())
-    _notify_followers(challenge, "challenge_cancelled")
+    _notify_followers(challenge, "challenge_cancelled", include_bidders=True)
 
 
 def declare_void(challenge: Challenge, actor: User, reason: str) -> None:
@@ -366,7 +366,8 @@ def publish_addendum(
         previous_deadline=previous,
         new_deadline=new,
     )
-    _notify_followers(challenge, "challenge_amended", addendum=addendum)
+    # Everyone preparing or holding a bid must hear of it, not only the followers.
+    _notify_followers(challenge, "challenge_amended", include_bidders=True, addendum=addendum)
     return addendum
 
 
@@ -467,11 +468,27 @@ def is_following(challenge: Challenge, user) -> bool:
     return db.session.get(ChallengeFollower, (challenge.id, user.id)) is not None
 
 
-def _notify_followers(challenge: Challenge, template: str, **context) -> None:
-    followers = db.session.scalars(
-        sa.select(User)
+def _notify_followers(
+    challenge: Challenge, template: str, *, include_bidders: bool = False, **context
+) -> None:
+    followers = (
+        sa.select(User.id)
         .join(ChallengeFollower, ChallengeFollower.user_id == User.id)
-        .where(ChallengeFollower.challenge_id == challenge.id, User.active.is_(True))
+        .where(ChallengeFollower.challenge_id == challenge.id)
+    )
+    if include_bidders:  # members of companies with a draft or a submitted proposal
+        from govtech.proposals.models import Proposal, ProposalStatus
+
+        followers = followers.union(
+            sa.select(User.id)
+            .join(Proposal, Proposal.supplier_id == User.supplier_id)
+            .where(
+                Proposal.challenge_id == challenge.id,
+                Proposal.status.in_([ProposalStatus.DRAFT, ProposalStatus.SUBMITTED]),
+            )
+        )
+    recipients = db.session.scalars(
+        sa.select(User).where(User.id.in_(followers), User.active.is_(True)).order_by(User.id)
     ).all()
-    for user in followers:
+    for user in recipients:
         notify(user.email, template, locale=user.locale, user=user, challenge=challenge, **context)
