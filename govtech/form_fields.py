@@ -4,7 +4,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 
-from flask import request
+from flask import flash, request
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from flask_wtf import FlaskForm
@@ -175,3 +175,13 @@ def flat_errors(form, extra: dict | None = None) -> list[tuple[str, str, str]]:
         label = str(form[name].label.text) if name in form else ""
         result += [(name, label, str(m)) for m in messages]
     return result
+
+
+def show_violation(form, error) -> None:
+    """Show a service's RuleViolation: on its form field when it names one, else as a
+    flash message above the form."""
+    field = form[error.field] if error.field and error.field in form else None
+    if field is not None:
+        field.errors = [*field.errors, error.message]
+    else:
+        flash(error.message, "error")

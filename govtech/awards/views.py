@@ -36,6 +36,7 @@ from govtech.awards.services import (
 from govtech.challenges.views import load_challenge
 from govtech.evaluation.ranking import ranking
 from govtech.extensions import db, limiter
+from govtech.form_fields import show_violation
 from govtech.permissions import ensure, public, roles
 
 
@@ -62,11 +63,7 @@ def decision(challenge_id: int):
                 )
         except AwardError as error:
             db.session.rollback()
-            target = form[error.field] if error.field and error.field in form else None
-            if target is not None:
-                target.errors = [*target.errors, error.message]
-            else:
-                flash(error.message, "error")
+            show_violation(form, error)
         else:
             db.session.commit()
             flash(_("Decision proposed. Another member of your agency must confirm it."), "success")
@@ -101,13 +98,15 @@ def confirm(decision_id: int):
     return redirect(url_for("awards.notice", reference=notice.reference))
 
 
+def _notice_or_404(reference: str) -> AwardNotice:
+    return db.first_or_404(sa.select(AwardNotice).where(AwardNotice.reference == reference))
+
+
 @bp.route("/notices/<reference>")
 @public
 def notice(reference: str):
     """The public facts and status (valid or superseded) of an award notice."""
-    item = db.session.scalar(sa.select(AwardNotice).where(AwardNotice.reference == reference))
-    if item is None:
-        abort(404)
+    item = _notice_or_404(reference)
     manager = item.challenge.can_manage(current_user)
     return render_template(
         "awards/notice.html",
@@ -123,9 +122,7 @@ def notice(reference: str):
 @roles(Role.AGENCY_STAFF)
 def correct(reference: str):
     """Issue a correction that supersedes this notice (both stay public and linked)."""
-    item = db.session.scalar(sa.select(AwardNotice).where(AwardNotice.reference == reference))
-    if item is None:
-        abort(404)
+    item = _notice_or_404(reference)
     load_challenge(item.challenge_id, manage=True)
     form = CorrectionForm()
     try:
@@ -147,9 +144,7 @@ def notice_pdf(reference: str):
     """Download the notice: the stored bytes, identical on every download."""
     from govtech.files import send_bytes
 
-    item = db.session.scalar(sa.select(AwardNotice).where(AwardNotice.reference == reference))
-    if item is None:
-        abort(404)
+    item = _notice_or_404(reference)
     return send_bytes(item.pdf, f"{item.reference}.pdf", "application/pdf")
 
 

@@ -45,6 +45,7 @@ from govtech.challenges.services import (
 )
 from govtech.extensions import db, limiter
 from govtech.files import FileRejected, read_pdf_upload, send_stored_file
+from govtech.form_fields import show_violation
 from govtech.permissions import ensure, public, roles
 
 
@@ -58,14 +59,6 @@ def load_challenge(challenge_id: int, *, manage: bool = False) -> Challenge:
     if close_if_due(challenge):
         db.session.commit()
     return challenge
-
-
-def _apply_errors(form, error: ChallengeError) -> None:
-    field = form[error.field] if error.field and error.field in form else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        flash(error.message, "error")
 
 
 @bp.route("/")
@@ -151,7 +144,7 @@ def new():
             challenge = create_draft(agency, current_user, form.values())
         except ChallengeError as error:
             db.session.rollback()
-            _apply_errors(form, error)
+            show_violation(form, error)
         else:
             db.session.commit()
             flash(_("Draft saved. Publish it when it is ready."), "success")
@@ -177,7 +170,7 @@ def edit(challenge_id: int):
             update_draft(challenge, current_user, form.values())
         except ChallengeError as error:
             db.session.rollback()
-            _apply_errors(form, error)
+            show_violation(form, error)
         else:
             db.session.commit()
             flash(_("Draft saved."), "success")
@@ -241,7 +234,7 @@ def cancel(challenge_id: int):
             cancel_challenge(challenge, current_user, form.reason.data)
         except ChallengeError as error:
             db.session.rollback()
-            _apply_errors(form, error)
+            show_violation(form, error)
         else:
             db.session.commit()
             flash(_("The challenge has been cancelled."), "info")
@@ -278,7 +271,7 @@ def new_addendum(challenge_id: int):
             form.document.errors = [str(error)]
         except ChallengeError as error:
             db.session.rollback()
-            _apply_errors(form, error)
+            show_violation(form, error)
         else:
             db.session.commit()
             flash(_("Addendum published."), "success")
@@ -303,7 +296,7 @@ def upload_document(challenge_id: int):
             form.document.errors = [str(error)]
         except ChallengeError as error:
             db.session.rollback()
-            _apply_errors(form, error)
+            show_violation(form, error)
         else:
             db.session.commit()
             flash(_("Document added."), "success")

@@ -15,6 +15,7 @@ from govtech.evaluation.models import (
     ConsensusNote,
     Criterion,
     EvaluatorAssignment,
+    MissingScorecardReason,
     Score,
     Scorecard,
     ScorecardStatus,
@@ -206,8 +207,6 @@ def record_missing_scorecard(
 ) -> None:
     """The agency records why an evaluator's scorecard will be missing (illness, a conflict
     found late...), so the award can go ahead without it."""
-    from govtech.evaluation.models import MissingScorecardReason
-
     challenge = proposal.challenge
     if not challenge.can_manage(staff) or assignment.challenge_id != challenge.id:
         raise EvaluationError(_l("Only staff of the agency record missing scorecards."))

@@ -74,6 +74,7 @@ from govtech.evaluation.services import (
     set_rubric,
 )
 from govtech.extensions import db, limiter
+from govtech.form_fields import show_violation
 from govtech.permissions import ensure, public, roles
 from govtech.proposals.models import Proposal
 from govtech.rules import RuleViolation
@@ -337,11 +338,7 @@ def conflicts(challenge_id: int):
             declare_conflicts(challenge, current_user, answers)
         except EvaluationError as error:
             db.session.rollback()
-            target = form[error.field] if error.field and error.field in form else None
-            if target is not None:
-                target.errors = [*target.errors, error.message]
-            else:
-                flash(error.message, "error")
+            show_violation(form, error)
         else:
             db.session.commit()
             flash(_("Declaration recorded."), "success")
@@ -410,11 +407,7 @@ def scorecard(proposal_id: int):
             form.version.data = str(card.version)  # keep the input; the next save wins
         except EvaluationError as error:
             db.session.rollback()
-            target = form[error.field] if error.field and error.field in form else None
-            if target is not None:
-                target.errors = [*target.errors, error.message]
-            else:
-                flash(error.message, "error")
+            show_violation(form, error)
         else:
             db.session.commit()
             flash(_("Scorecard submitted.") if submit else _("Draft saved."), "success")
