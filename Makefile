@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run test lint format messages translations bench reliability browser-deps clean vendor-uswds
+.PHONY: run test lint format messages translations bench reliability browser-deps pdf-deps clean vendor-uswds
 
 # The venv is rebuilt when pyproject.toml changes; stamps record what was installed.
 $(BIN)/python:
@@ -68,9 +68,17 @@ browser-deps:
 	  $$sudo apt-get update && \
 	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium; }
 
+# HarfBuzz's font subsetter: WeasyPrint embeds fonts 2-3x faster with it than with its
+# fontTools fallback (award notices; see bench/RESULTS.md). Debian/Ubuntu.
+pdf-deps:
+	@/sbin/ldconfig -p 2>/dev/null | grep -q libharfbuzz-subset || { \
+	  sudo=""; [ "$$(id -u)" -eq 0 ] || sudo=sudo; \
+	  $$sudo apt-get update && \
+	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libharfbuzz-subset0; }
+
 # Data at scale, request rates, query counts, notice, ranking, memory (bench/RESULTS.md).
 # SQLite in a temporary file; DATABASE_URL=postgresql://... uses a fresh database there.
-bench: $(VENV)/.installed-bench translations
+bench: $(VENV)/.installed-bench translations pdf-deps
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 # Re-extract the strings and merge them into the catalogues (then translate the .po files).

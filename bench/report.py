@@ -54,7 +54,8 @@ def print_table(results: dict) -> None:
     """The figures as plain-text tables on stdout."""
     m = results["machine"]
     print(f"\n{results['database']} · {m['cores']} cores · {m['cpu']} · {m['memory_gb']} GB")
-    print(f"commit {m['commit']} · {m['date']} · {results['total_seconds']} s in all\n")
+    print(f"commit {m['commit']} · {m['date']} · {results['total_seconds']} s in all")
+    print(f"HarfBuzz font subsetting: {'yes' if m['harfbuzz_subset'] else 'no (make pdf-deps)'}\n")
 
     data = results["data"]
     print(
@@ -64,7 +65,8 @@ def print_table(results: dict) -> None:
     print("  " + ", ".join(f"{table} {n:,}" for table, n in data["rows"].items()) + "\n")
 
     queries = results["queries"]
-    widths = (22, 10, 8, 8, 8, 8, 10, 10)
+    cpu = results["cpu_ms"]
+    widths = (22, 10, 8, 8, 8, 8, 10, 10, 10, 10)
     print(
         _row(
             (
@@ -76,6 +78,8 @@ def print_table(results: dict) -> None:
                 "p99 ms",
                 f"SQL@{queries['small_challenges']}",
                 f"SQL@{queries['large_challenges']}",
+                "render ms",
+                "cached ms",
             ),
             widths,
         )
@@ -91,6 +95,8 @@ def print_table(results: dict) -> None:
                 ceiling["p50_ms"],
                 ceiling["p95_ms"],
                 ceiling["p99_ms"],
+                "",
+                "",
                 "",
                 "",
             ),
@@ -109,13 +115,17 @@ def print_table(results: dict) -> None:
                     f["p99_ms"],
                     queries["small"][page],
                     queries["large"][page],
+                    cpu[page]["render"],
+                    cpu[page]["cached"],
                 ),
                 widths,
             )
         )
     print(
         f"  ({requests['users']} locust users, {requests['seconds_per_page']} s per page, "
-        f"{requests['workers']} sync gunicorn workers; ranking page of the "
+        f"{requests['workers']} sync gunicorn workers; render/cached ms: CPU of one GET "
+        f"in-process, page cache emptied first or not; SQL counted on a render; "
+        f"ranking page of the "
         f"{results['ranking']['proposals']}-proposal challenge: "
         f"{queries['ranking_page_big_challenge']} statements, "
         f"{queries['ranking_page_big_challenge_seconds']} s)\n"

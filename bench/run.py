@@ -26,6 +26,7 @@ from bench.data import PASSWORD, Generator, Plan
 from bench.load import ROOT, Server, run_locust
 from bench.measures import (
     USER_AGENT,
+    cpu_ms_per_page,
     notice_seconds,
     profile_pages,
     ranking_seconds,
@@ -107,7 +108,15 @@ def machine() -> dict:
         "commit": commit,
         # Other work on the machine skews the rates; the load average shows how much.
         "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+        # Without HarfBuzz's subsetter WeasyPrint embeds fonts with fontTools, 2-3x slower.
+        "harfbuzz_subset": _harfbuzz_subset(),
     }
+
+
+def _harfbuzz_subset() -> bool:
+    from weasyprint.text.ffi import harfbuzz_subset
+
+    return harfbuzz_subset is not None
 
 
 def scaled(scale: float) -> Plan:
@@ -238,8 +247,11 @@ def _run(args, workdir: Path, url: str, cleanup: contextlib.ExitStack) -> dict:
         and big_counts["ranking_page"] == small_counts["ranking_page"],
     }
 
+    # What a page costs to render (a cache miss) and to serve from the page cache.
+    results["cpu_ms"] = cpu_ms_per_page(app, clients, page_map)
+
     if args.profile:
-        profile_pages(clients, page_map, args.profile)
+        profile_pages(app, clients, page_map, args.profile)
 
     # 5. ranking of the big challenge; 4. the award notice.
     seconds, ranked = ranking_seconds(app, gen.challenge_ids[gen.layout.big_index])

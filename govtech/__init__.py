@@ -10,7 +10,17 @@ from flask import Flask, has_request_context, request, session
 from flask_login import current_user
 
 from govtech.config import load_settings
-from govtech.extensions import babel, csrf, db, limiter, login_manager, mail, migrate, talisman
+from govtech.extensions import (
+    babel,
+    cache,
+    csrf,
+    db,
+    limiter,
+    login_manager,
+    mail,
+    migrate,
+    talisman,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -88,6 +98,7 @@ def register_extensions(app: Flask) -> None:
         app, db, directory=app.config["MIGRATIONS_DIR"], render_as_batch=True, compare_type=True
     )
     csrf.init_app(app)
+    cache.init_app(app)
     mail.init_app(app)
     limiter.init_app(app)
     babel.init_app(
@@ -225,10 +236,15 @@ def register_template_helpers(app: Flask) -> None:
     from govtech.form_fields import flat_errors
     from govtech.formatting import moment_in_zone, register_filters
     from govtech.navigation import main_navigation, public_url
+    from govtech.page_cache import csrf_token_for_template
     from govtech.proposals.presentation import proposal_template_helpers
     from govtech.rich_text import render_markdown
 
     register_filters(app)
+    # Instead of Flask-WTF's own (a global and a context processor, which wins over
+    # globals): cacheable pages get each viewer's token when served.
+    app.jinja_env.globals["csrf_token"] = csrf_token_for_template
+    app.context_processor(lambda: {"csrf_token": csrf_token_for_template})
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.globals["LANGUAGES"] = app.config["LANGUAGES"]
     app.jinja_env.globals["main_navigation"] = main_navigation

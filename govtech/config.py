@@ -89,4 +89,12 @@ def load_settings(instance_path: str) -> dict:
         "FORCE_HTTPS": production and _bool("FORCE_HTTPS", True),
         "SHOW_DEMO_LOGINS": _bool("SHOW_DEMO_LOGINS", not production),
         "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", 0)),
+        # Read-only pages are cached while no state change is committed, for at most this
+        # long (govtech/page_cache.py); 0 turns the cache off.
+        "PAGE_CACHE_SECONDS": int(os.environ.get("PAGE_CACHE_SECONDS", 10)),
+        # Per worker by default; "RedisCache" with CACHE_REDIS_URL shares it between workers.
+        "CACHE_TYPE": os.environ.get("CACHE_TYPE", "SimpleCache"),
+        "CACHE_REDIS_URL": os.environ.get("CACHE_REDIS_URL"),
+        "CACHE_THRESHOLD": int(os.environ.get("CACHE_THRESHOLD", 300)),
+        "CACHE_KEY_PREFIX": "govtech:",
     }

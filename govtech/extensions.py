@@ -1,6 +1,7 @@
 """Flask extensions, created without an app and bound in the factory."""
 
 from flask_babel import Babel
+from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -34,3 +35,4 @@ babel = Babel()
 mail = Mail()
 limiter = Limiter(key_func=get_remote_address)
 talisman = Talisman()
+cache = Cache()

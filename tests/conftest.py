@@ -13,8 +13,9 @@ os.environ["GOVTECH_INSTANCE_PATH"] = _INSTANCE
 os.environ.pop("DATABASE_URL", None)  # never point tests at a configured database by accident
 
 from govtech import create_app  # noqa: E402
+from govtech.extensions import cache, limiter, mail  # noqa: E402
 from govtech.extensions import db as _db  # noqa: E402
-from govtech.extensions import limiter, mail  # noqa: E402
+from tests.audit_guard import AuditGuard  # noqa: E402
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 
@@ -77,8 +78,21 @@ def app():
         else:
             _db.drop_all()
         upgrade()
+        AUDIT_GUARD.install(_db.engine)
+    SERVING_APPS.append(app)
     yield app
+    SERVING_APPS.remove(app)
     _dispose(app)
+
+
+# Watches the serving apps' writes (tests/audit_guard.py); checked after every test.
+AUDIT_GUARD = AuditGuard()
+SERVING_APPS: list = []
+
+
+def _clear_page_caches() -> None:
+    for serving in SERVING_APPS:
+        serving.extensions["cache"][cache].clear()
 
 
 @pytest.fixture(scope="session")
@@ -90,6 +104,11 @@ def data_app(app):
     """
     # Messages of services called directly by tests read in English.
     data_app = build_app(BABEL_DEFAULT_LOCALE="en")
+    with data_app.app_context():
+        # A test that changes rows behind the app's back (setup, fixtures) is an
+        # out-of-band write, which the app's audit head cannot see: it empties the
+        # serving app's page cache, as an operator would after editing the database.
+        sa.event.listen(_db.engine, "commit", lambda _conn: _clear_page_caches())
     yield data_app
     _dispose(data_app)
 
@@ -100,11 +119,16 @@ def app_factory():
     made = []
 
     def build(**overrides):
-        made.append(build_app(**overrides))
-        return made[-1]
+        extra = build_app(**overrides)
+        with extra.app_context():
+            AUDIT_GUARD.install(_db.engine)
+        made.append(extra)
+        SERVING_APPS.append(extra)
+        return extra
 
     yield build
     for extra in made:
+        SERVING_APPS.remove(extra)
         _dispose(extra)
 
 
@@ -130,6 +154,8 @@ def clean_database(request):
         return
     app = request.getfixturevalue("app")
     _wipe(app)
+    _clear_page_caches()
+    AUDIT_GUARD.violations.clear()
     # The limiter is one object shared by every app: a test that enables it (through
     # app_factory) must not leave it on, nor its counts, for the next test.
     limiter.enabled = False
@@ -140,6 +166,8 @@ def clean_database(request):
     yield
     _db.session.remove()
     ctx.pop()
+    unaudited, AUDIT_GUARD.violations[:] = list(AUDIT_GUARD.violations), []
+    assert not unaudited, f"the app committed writes without an audit entry: {unaudited}"
 
 
 @pytest.fixture

@@ -204,3 +204,11 @@ def test_void_and_cancelled_challenges_have_valid_packages(client, db):
     cancelled_package = client.get(f"/challenges/{cancelled.id}/ocds.json").get_json()
     assert _errors(RELEASE_PACKAGE, cancelled_package) == []
     assert cancelled_package["releases"][-1]["tag"] == ["tenderCancellation"]
+
+
+def test_a_page_number_past_any_offset_is_a_bad_request(client, db):
+    factories.published_challenge()
+    db.session.commit()
+    assert client.get("/ocds/releases.json?page=" + "9" * 1000).status_code == 400
+    assert client.get("/ocds/records.json?page=" + "9" * 30).status_code == 400
+    assert client.get("/ocds/releases.json?page=1").status_code == 200

@@ -33,10 +33,18 @@ def award_panel(challenge: Challenge, user):
         "manager": manager,
         "is_bidder": is_bidder,
         "is_winner": bool(user.is_authenticated and user.supplier_id in winner_suppliers),
-        "appeal_form": AppealForm(),
-        "answer_form": AnswerForm(),
-        "evidence_form": EvidenceForm(),
-        "milestone_form": MilestoneDecisionForm(),
+        # Only signed-in users see forms; building one for a visitor would start a session
+        # token and keep the page out of the shared page cache.
+        **(
+            {
+                "appeal_form": AppealForm(),
+                "answer_form": AnswerForm(),
+                "evidence_form": EvidenceForm(),
+                "milestone_form": MilestoneDecisionForm(),
+            }
+            if user.is_authenticated
+            else {}
+        ),
         "accepted_share": sum(m.payment_share for m in milestones if m.status.value == "accepted"),
     }
 

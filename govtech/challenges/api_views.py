@@ -11,6 +11,7 @@ from govtech.challenges.queries import CatalogueFilters, catalogue_page
 from govtech.challenges.services import close_due_challenges
 from govtech.extensions import db
 from govtech.form_fields import refuse_control_characters
+from govtech.page_cache import cached_page
 from govtech.permissions import public
 
 MAX_PER_PAGE = 100
@@ -102,6 +103,7 @@ def _decimal_arg(name):
 
 @api.route("")
 @public
+@cached_page
 def list_challenges():
     """Public challenges, filtered like the catalogue, paginated."""
     if close_due_challenges():
@@ -139,6 +141,7 @@ def list_challenges():
 
 @api.route("/<int:challenge_id>")
 @public
+@cached_page
 def get_challenge(challenge_id: int):
     """One public challenge (drafts are not public: 404, even for their own agency)."""
     challenge = db.get_or_404(Challenge, challenge_id)

@@ -254,6 +254,16 @@ def close_if_due(challenge: Challenge) -> bool:
     return True
 
 
+def next_deadline_timestamp() -> float:
+    """When the next published challenge closes (POSIX seconds; +inf if none is open)."""
+    deadline = db.session.scalar(
+        sa.select(sa.func.min(Challenge.submission_deadline)).where(
+            Challenge.status == ChallengeStatus.PUBLISHED
+        )
+    )
+    return deadline.timestamp() if deadline else float("inf")
+
+
 def close_due_challenges() -> int:
     """Close every published challenge whose deadline has passed; return how many."""
     due = db.session.scalars(
@@ -450,6 +460,8 @@ def follow(challenge: Challenge, user: User) -> bool:
         return False
     db.session.add(ChallengeFollower(challenge_id=challenge.id, user_id=user.id))
     db.session.flush()
+    # Outside the challenge's trail (no challenge_id): who follows is not the agency's to see.
+    record("challenge.followed", challenge, actor=user)
     return True
 
 
@@ -459,6 +471,7 @@ def unfollow(challenge: Challenge, user: User) -> None:
     if follower:
         db.session.delete(follower)
         db.session.flush()
+        record("challenge.unfollowed", challenge, actor=user)
 
 
 def is_following(challenge: Challenge, user) -> bool:

@@ -5,6 +5,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from govtech import clock, page_cache
 from govtech.accounts.forms import ConfirmForm
 from govtech.accounts.models import Role
 from govtech.challenges import bp
@@ -37,6 +38,7 @@ from govtech.challenges.services import (
     create_draft,
     follow,
     is_following,
+    next_deadline_timestamp,
     publish_addendum,
     publish_challenge,
     start_evaluation,
@@ -46,7 +48,24 @@ from govtech.challenges.services import (
 from govtech.extensions import db, limiter
 from govtech.files import FileRejected, read_pdf_upload, send_stored_file
 from govtech.form_fields import show_violation
+from govtech.page_cache import cached_page
 from govtech.permissions import ensure, public, roles
+
+
+def close_due_and_commit(version: int) -> bool:
+    """Close challenges whose deadline passed before a page shows them (the closing rule);
+    True if any was closed. The next deadline is looked up once per data version."""
+    upcoming = page_cache.remembered("next-deadline", version, next_deadline_timestamp)
+    if clock.now().timestamp() < upcoming:
+        return False
+    if close_due_challenges():
+        db.session.commit()
+        return True
+    return False
+
+
+# A cached page must never show a challenge as open after its deadline.
+page_cache.BEFORE_LOOKUP.append(close_due_and_commit)
 
 
 def load_challenge(challenge_id: int, *, manage: bool = False) -> Challenge:
@@ -63,6 +82,7 @@ def load_challenge(challenge_id: int, *, manage: bool = False) -> Challenge:
 
 @bp.route("/")
 @public
+@cached_page
 def catalogue():
     """Published and later challenges with filters and search, nearest deadline first."""
     if close_due_challenges():
@@ -100,19 +120,28 @@ def catalogue():
 
 @bp.route("/<int:challenge_id>")
 @public
+@cached_page
 def detail(challenge_id: int):
     """The whole statement, timeline, addenda, documents and public Q&A."""
     challenge = load_challenge(challenge_id)
     visible_questions = [q for q in challenge.questions if q.can_see(current_user)]
+    # Visitors get no forms (each would start a CSRF token): their page is shared in the cache.
+    forms = (
+        {
+            "question_form": QuestionForm(),
+            "answer_form": AnswerForm(),
+            "confirm_form": ConfirmForm(),
+        }
+        if current_user.is_authenticated
+        else {}
+    )
     return render_template(
         "challenges/detail.html",
         challenge=challenge,
         questions=visible_questions,
-        question_form=QuestionForm(),
-        answer_form=AnswerForm(),
-        confirm_form=ConfirmForm(),
         following=is_following(challenge, current_user),
         panels=detail_panels(challenge),
+        **forms,
     )
 
 

@@ -125,16 +125,17 @@ def save_scorecard(
                 "is kept below: check it and save again."
             )
         ) from exc
-    if submit:
-        record(
-            "scorecard.submitted",
-            card,
-            actor=evaluator,
-            agency_id=proposal.challenge.agency_id,
-            challenge_id=proposal.challenge_id,
-            proposal=proposal.reference,
-            scores={str(k): v[0] for k, v in scores.items()},
-        )
+    # A draft save is audited too (without the scores, which stay the evaluator's until
+    # submitted): every state change moves the audit head, which cached pages rely on.
+    record(
+        "scorecard.submitted" if submit else "scorecard.saved",
+        card,
+        actor=evaluator,
+        agency_id=proposal.challenge.agency_id,
+        challenge_id=proposal.challenge_id,
+        proposal=proposal.reference,
+        **({"scores": {str(k): v[0] for k, v in scores.items()}} if submit else {}),
+    )
 
 
 def reopen_scorecard(card: Scorecard, staff: User, reason: str) -> None:

@@ -75,6 +75,7 @@ from govtech.evaluation.services import (
 )
 from govtech.extensions import db, limiter
 from govtech.form_fields import show_violation
+from govtech.page_cache import cached_page
 from govtech.permissions import ensure, public, roles
 from govtech.proposals.models import Proposal
 from govtech.rules import RuleViolation
@@ -272,6 +273,7 @@ def accept_invitation(token: str):
 # --- evaluators: affiliations, conflicts, scorecards ----------------------------------
 @bp.route("/evaluation/assignments")
 @roles(Role.EVALUATOR, Role.AGENCY_STAFF)
+@cached_page
 def assignments():
     """The evaluator's challenges and progress."""
     return render_template("evaluation/assignments.html", items=assignments_overview(current_user))
@@ -433,6 +435,7 @@ def scorecard(proposal_id: int):
 # --- agency: results, consensus, flags, reopening ------------------------------------
 @bp.route("/evaluation/challenges/<int:challenge_id>/results")
 @roles(Role.AGENCY_STAFF)
+@cached_page
 def results(challenge_id: int):
     """The evaluation panel's view: ranking, calibration, divergences and charts."""
     challenge = load_challenge(challenge_id, manage=True)

@@ -182,9 +182,9 @@ def save_draft(proposal: Proposal, member: User, values: Mapping[str, Any]) -> N
         if key in values and getattr(proposal, key) != values[key]:
             setattr(proposal, key, values[key])
             changed.append(key)
-    proposal.updated_at = clock.now()
-    db.session.flush()
-    if changed:
+    if changed:  # a save that changes nothing is not a state change: nothing is written
+        proposal.updated_at = clock.now()
+        db.session.flush()
         record(
             "proposal.draft_saved",
             proposal,

@@ -8,9 +8,11 @@ from flask_login import current_user
 
 from govtech.accounts.forms import ConfirmForm
 from govtech.accounts.models import Agency, Role
+from govtech.audit.services import record
 from govtech.demo import demo_logins
 from govtech.extensions import db
 from govtech.navigation import safe_next
+from govtech.page_cache import cached_page
 from govtech.permissions import public, signed_in
 from govtech.site import bp
 from govtech.site.dashboards import dashboard_context
@@ -20,6 +22,7 @@ log = logging.getLogger(__name__)
 
 @bp.route("/")
 @public
+@cached_page
 def home():
     """The platform in three lines, open challenges, latest awards and the demo logins."""
     logins = []
@@ -30,6 +33,7 @@ def home():
 
 @bp.route("/dashboard")
 @signed_in
+@cached_page
 def dashboard():
     """The signed-in user's dashboard for their role."""
     context = dashboard_context(current_user)
@@ -49,7 +53,9 @@ def set_language():
     if form.validate_on_submit() and language in current_app.config["LANGUAGES"]:
         session["language"] = language
         if current_user.is_authenticated and current_user.locale != language:
+            before = current_user.locale
             current_user.locale = language
+            record("user.language_changed", current_user, before=before, after=language)
             db.session.commit()
     return redirect(safe_next(request.form.get("next"), "site.home"))
 

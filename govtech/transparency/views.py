@@ -8,6 +8,7 @@ from govtech.accounts.models import Role
 from govtech.audit.models import AuditEntry
 from govtech.audit.services import chain_head
 from govtech.challenges.models import ChallengeStatus
+from govtech.challenges.queries import MAX_PAGE
 from govtech.challenges.views import load_challenge
 from govtech.extensions import db
 from govtech.permissions import public, roles
@@ -76,8 +77,8 @@ OCDS_PAGE = 50
 
 def _paginate():
     page = request.args.get("page", 1, type=int)
-    if page < 1:
-        abort(400, description="page must be 1 or more")
+    if not 1 <= page <= MAX_PAGE:  # a page past the database's offsets is a bad request
+        abort(400, description=f"page must be between 1 and {MAX_PAGE}")
     rows = db.session.scalars(
         ocds.public_challenges_statement().limit(OCDS_PAGE + 1).offset((page - 1) * OCDS_PAGE)
     ).all()

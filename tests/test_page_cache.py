@@ -1,0 +1,198 @@
+"""The page cache (govtech/page_cache.py) serves read-only pages without rendering them, yet
+never shows a page older than the last change the app committed, never hands one visitor's
+CSRF token or personal page to another, and never swallows a flash message."""
+
+import datetime as dt
+import re
+
+import sqlalchemy as sa
+import time_machine
+
+from bench.measures import clear_page_cache, count_statements
+from govtech.audit.services import record
+from tests import factories
+from tests.conftest import AUDIT_GUARD, login
+
+TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def _statements(app, client, path):
+    with count_statements(app) as counter:
+        response = client.get(path)
+    assert response.status_code == 200, path
+    return counter["n"], response.get_data(as_text=True)
+
+
+def test_a_cached_page_skips_the_render_and_shows_the_next_change_at_once(app, db):
+    staff = factories.agency_staff()
+    challenge = factories.published_challenge(staff)
+    member = factories.supplier_member()
+    db.session.commit()
+    anonymous = app.test_client()
+    path = f"/challenges/{challenge.id}"
+    rendered, first = _statements(app, anonymous, path)
+    cached, second = _statements(app, anonymous, path)
+    assert cached < rendered
+    assert TOKEN.sub("", second) == TOKEN.sub("", first)
+
+    supplier = app.test_client()
+    login(supplier, member.email, factories.PASSWORD)
+    question = "¿Se puede presentar un piloto en dos municipios a la vez?"
+    assert supplier.post(f"{path}/questions", data={"text": question}).status_code == 302
+    agency = app.test_client()
+    login(agency, staff.email, factories.PASSWORD)
+    question_id = db.session.scalar(sa.text("SELECT id FROM questions"))
+    answer = "Sí, siempre que ambos municipios firmen la carta de apoyo."
+    response = agency.post(f"{path}/questions/{question_id}/answer", data={"answer": answer})
+    assert response.status_code == 302
+    assert answer in anonymous.get(path).get_data(as_text=True)
+
+
+def test_a_deadline_passing_closes_the_challenge_before_a_cached_page_is_served(app, db):
+    challenge = factories.published_challenge()
+    db.session.commit()
+    # Two moments in the same cache period (10 s), on either side of the deadline.
+    deadline = challenge.submission_deadline.replace(second=5, microsecond=0)
+    challenge.submission_deadline = deadline
+    db.session.commit()
+    client = app.test_client()
+    path = f"/api/v1/challenges/{challenge.id}"
+    with time_machine.travel(deadline - dt.timedelta(seconds=2), tick=False):
+        assert client.get(path).get_json()["status"] == "published"
+        assert client.get(path).get_json()["status"] == "published"
+    with time_machine.travel(deadline + dt.timedelta(seconds=1), tick=False):
+        assert client.get(path).get_json()["status"] == "closed"
+
+
+def test_anonymous_visitors_share_a_page_but_each_gets_their_own_csrf_token(app_factory, db):
+    factories.published_challenge(title="Desafío de movilidad urbana")
+    db.session.commit()
+    csrf_app = app_factory(WTF_CSRF_ENABLED=True)
+    first, second = csrf_app.test_client(), csrf_app.test_client()
+    rendered, page_one = _statements(csrf_app, first, "/challenges/")
+    cached, page_two = _statements(csrf_app, second, "/challenges/")
+    assert cached < rendered  # the second visitor got the first one's page...
+    token_one, token_two = TOKEN.search(page_one).group(1), TOKEN.search(page_two).group(1)
+    assert token_one != token_two  # ...with their own token in it
+    switch = {"language": "pt_BR", "next": "/challenges/"}
+    assert second.post("/language", data=switch | {"csrf_token": token_one}).status_code == 400
+    assert second.post("/language", data=switch | {"csrf_token": token_two}).status_code == 302
+    assert 'lang="pt-BR"' in second.get("/challenges/").get_data(as_text=True)
+    assert 'lang="en"' in first.get("/challenges/").get_data(as_text=True)
+
+
+def test_signed_in_pages_are_never_shared_between_users(app, db):
+    mine = factories.agency_staff()
+    theirs = factories.agency_staff()
+    factories.draft_challenge(mine, title="Borrador de la agencia propia")
+    factories.draft_challenge(theirs, title="Borrador de la otra agencia")
+    db.session.commit()
+    clients = {}
+    for person in (mine, theirs):
+        clients[person.email] = app.test_client()
+        login(clients[person.email], person.email, factories.PASSWORD)
+        clients[person.email].get("/dashboard")  # shows the sign-in message, if any
+    pages = {}
+    for person in (mine, theirs, mine, theirs):
+        page = clients[person.email].get("/dashboard").get_data(as_text=True)
+        pages.setdefault(person.email, []).append(page)
+    for page in pages[mine.email]:
+        assert "Borrador de la agencia propia" in page
+        assert "Borrador de la otra agencia" not in page
+    for page in pages[theirs.email]:
+        assert "Borrador de la otra agencia" in page
+        assert "Borrador de la agencia propia" not in page
+
+
+def test_a_flash_message_and_the_new_state_show_after_following(app, db):
+    challenge = factories.published_challenge()
+    member = factories.supplier_member()
+    db.session.commit()
+    client = app.test_client()
+    login(client, member.email, factories.PASSWORD)
+    path = f"/challenges/{challenge.id}"
+    assert "Stop following" not in client.get(path).get_data(as_text=True)
+    client.get(path)  # now cached
+    client.post(f"{path}/follow")
+    page = client.get(path).get_data(as_text=True)
+    assert "You will receive an email when answers or addenda are published." in page
+    assert "Stop following" in page
+    page = client.get(path).get_data(as_text=True)  # the flash is shown once
+    assert "You will receive an email" not in page
+    assert "Stop following" in page
+
+
+def test_a_submitted_scorecard_shows_on_the_cached_assignments_page(app, db):
+    challenge, _staff, proposals, evaluators = factories.evaluation_scenario(n_bidders=1)
+    db.session.commit()
+    client = app.test_client()
+    login(client, evaluators[0].email, factories.PASSWORD)
+    assert "0 / 1" in client.get("/evaluation/assignments").get_data(as_text=True)
+    client.get("/evaluation/assignments")  # now cached
+    from govtech.evaluation.services import rubric
+
+    url = f"/evaluation/proposals/{proposals[0].id}/scorecard"
+    version = re.search(r'name="version" type="hidden" value="(\d+)"', client.get(url).text)
+    data = {"version": version.group(1), "submit_card": "1"}
+    for criterion in rubric(challenge):
+        data[f"score_{criterion.id}"] = "4"
+        data[f"justification_{criterion.id}"] = "Cumple el criterio con evidencia suficiente."
+    response = client.post(url, data=data)
+    assert response.status_code == 302
+    client.get(response.headers["Location"])  # shows the confirmation message
+    assert "1 / 1" in client.get("/evaluation/assignments").get_data(as_text=True)
+
+
+def test_the_audit_guard_catches_a_write_without_an_audit_entry(app, db):
+    from govtech.extensions import db as app_db
+
+    person = factories.supplier_member()
+    db.session.commit()
+    with app.app_context():
+        app_db.session.execute(
+            sa.text("UPDATE users SET full_name = 'Sin auditoría' WHERE id = :id"),
+            {"id": person.id},
+        )
+        app_db.session.commit()
+        caught = list(AUDIT_GUARD.violations)
+        AUDIT_GUARD.violations.clear()
+        app_db.session.execute(
+            sa.text("UPDATE users SET full_name = 'Con auditoría' WHERE id = :id"),
+            {"id": person.id},
+        )
+        record("user.renamed", None, actor=None)
+        app_db.session.commit()
+    assert caught
+    assert "UPDATE users" in caught[0][0]
+    assert AUDIT_GUARD.violations == []
+
+
+def test_pages_render_again_once_the_cache_is_emptied(app, db):
+    factories.published_challenge()
+    db.session.commit()
+    client = app.test_client()
+    rendered, _ = _statements(app, client, "/challenges/")
+    cached, _ = _statements(app, client, "/challenges/")
+    clear_page_cache(app)
+    again, _ = _statements(app, client, "/challenges/")
+    assert cached < rendered == again
+
+
+def test_every_public_page_of_the_demo_is_shared_by_anonymous_visitors(app_factory, runner, db):
+    """With CSRF on, as in production: a page that built a form for a visitor would carry
+    a session token and could not be shared (the challenge page once did)."""
+    assert runner.invoke(args=["seed", "checklist"]).exit_code == 0
+    assert runner.invoke(args=["seed", "demo"]).exit_code == 0
+    public_ids = db.session.scalars(
+        sa.text("SELECT id FROM challenges WHERE status != 'draft' ORDER BY id")
+    ).all()
+    paths = ["/", "/challenges/", "/api/v1/challenges"]
+    paths += [f"/challenges/{i}" for i in public_ids] + [
+        f"/api/v1/challenges/{i}" for i in public_ids
+    ]
+    csrf_app = app_factory(WTF_CSRF_ENABLED=True)
+    first, second = csrf_app.test_client(), csrf_app.test_client()
+    for path in paths:
+        rendered, _ = _statements(csrf_app, first, path)
+        cached, _ = _statements(csrf_app, second, path)
+        assert cached < rendered, path
