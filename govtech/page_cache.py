@@ -10,14 +10,15 @@ keyed on their session. The cache may be per worker (the default) or shared (Red
 version comes from the database, so no worker ever serves a page older than a commit it
 can see. Pages with pending flash messages are never cached.
 
-CSRF tokens are per session; pages are rendered with a marker where `csrf_token()` goes
-and each response gets the viewer's own token, so a shared page never carries another
-visitor's token.
+CSRF tokens are per session, so a page that holds one is never shared: visitors' pages
+have no forms that need one (the language switcher does not, for them), and a page whose
+render made a token for a visitor is not stored. Pages are stored gzip-compressed as well,
+and served so to clients that accept it.
 """
 
 import functools
+import gzip
 import hashlib
-import hmac
 import json
 from collections.abc import Callable
 
@@ -25,7 +26,6 @@ import sqlalchemy as sa
 from flask import Response, current_app, g, make_response, request, session
 from flask_babel import get_locale
 from flask_login import current_user
-from flask_wtf.csrf import generate_csrf
 
 from govtech import clock
 from govtech.extensions import cache, db
@@ -37,6 +37,7 @@ BEFORE_LOOKUP: list[Callable[[int], bool]] = []
 
 _CACHED_MIMETYPES = {"text/html", "application/json"}
 _MAX_BODY_BYTES = 1024 * 1024
+_MIN_GZIP_BYTES = 1024
 _CSRF_FIELD = "csrf_token"
 
 
@@ -51,18 +52,19 @@ def remembered(name: str, version: int, compute: Callable[[], object]) -> object
     return value
 
 
-def data_version() -> int:
-    """The id of the newest audit entry: it moves with every committed state change."""
+def data_version(*, fresh: bool = False) -> int:
+    """The id of the newest audit entry: it moves with every committed state change.
+
+    Read once per request (the signed-in user and the page are looked up with the same
+    version); `fresh` reads it again, after this request committed a change.
+    """
     from govtech.audit.models import AuditEntry
 
-    return db.session.scalar(sa.select(sa.func.max(AuditEntry.id))) or 0
-
-
-def csrf_token_for_template() -> str:
-    """`csrf_token()` in templates: a marker while a cacheable page renders, else the token."""
-    if g.get("page_cache_rendering"):
-        return _marker()
-    return generate_csrf()
+    if fresh or "data_version" not in g:
+        # A Core statement on the table: on every request, the ORM's layer is not needed.
+        newest = sa.select(sa.func.max(AuditEntry.__table__.c.id))
+        g.data_version = db.session.execute(newest).scalar() or 0
+    return g.data_version
 
 
 def cached_page(view: Callable) -> Callable:
@@ -76,20 +78,20 @@ def cached_page(view: Callable) -> Callable:
         ttl = current_app.config["PAGE_CACHE_SECONDS"]
         if ttl <= 0 or request.method != "GET" or session.get("_flashes"):
             return view(*args, **kwargs)
+        if current_user.is_authenticated and _CSRF_FIELD not in session:
+            # The page's forms will carry a token made now for this session: not one to
+            # store (a client that drops the cookie would get a new one every time).
+            return view(*args, **kwargs)
         version = data_version()
         if [changed for hook in BEFORE_LOOKUP if (changed := hook(version))]:
-            version = data_version()
+            version = data_version(fresh=True)
         key = _key(ttl, version)
         entry = cache.get(key)
         if entry is None:
-            g.page_cache_rendering = True
-            try:
-                response = make_response(view(*args, **kwargs))
-            finally:
-                g.page_cache_rendering = False
-            entry = _entry(response)
+            response = make_response(view(*args, **kwargs))
+            entry = _entry(response, holds_token=_CSRF_FIELD in g)
             if entry is None:
-                return _with_token(response)
+                return response
             cache.set(key, entry, timeout=ttl)
         return _response(entry)
 
@@ -100,7 +102,7 @@ def _viewer() -> str:
     if not current_user.is_authenticated:
         return "anonymous"
     # Forms carry per-session tokens: a signed-in user's pages are their session's own.
-    token = session.get(_CSRF_FIELD) or ""
+    token = session[_CSRF_FIELD]
     digest = hashlib.sha256(token.encode()).hexdigest()[:16]
     return f"{current_user.id}:{current_user.session_nonce}:{digest}"
 
@@ -119,7 +121,7 @@ def _key(ttl: int, version: int) -> str:
     return "page:" + hashlib.sha256(json.dumps(parts).encode()).hexdigest()
 
 
-def _entry(response: Response) -> dict | None:
+def _entry(response: Response, holds_token: bool) -> dict | None:
     """What to store of a response, or None when it must not be shared."""
     if (
         response.status_code != 200
@@ -129,33 +131,24 @@ def _entry(response: Response) -> dict | None:
         or session.get("_flashes")
     ):
         return None
-    # A form rendered a real token for an anonymous visitor: that page is theirs alone.
-    if not current_user.is_authenticated and _CSRF_FIELD in g:
+    # A form made a CSRF token for a visitor: that page is theirs alone.
+    if holds_token and not current_user.is_authenticated:
         return None
     body = response.get_data()
     if len(body) > _MAX_BODY_BYTES:
         return None
     headers = [(k, v) for k, v in response.headers.items() if k != "Content-Length"]
-    return {"body": body, "headers": headers}
+    headers.append(("Vary", "Accept-Encoding"))
+    entry = {"body": body, "headers": headers, "gzip": None}
+    # Compressed once here, not on every request.
+    if len(body) >= _MIN_GZIP_BYTES:
+        entry["gzip"] = gzip.compress(body, compresslevel=6, mtime=0)
+    return entry
 
 
 def _response(entry: dict) -> Response:
-    response = Response(entry["body"], status=200, headers=entry["headers"])
-    return _with_token(response)
-
-
-def _with_token(response: Response) -> Response:
-    if response.direct_passthrough or response.mimetype != "text/html":
+    if entry["gzip"] is not None and "gzip" in request.accept_encodings:
+        response = Response(entry["gzip"], status=200, headers=entry["headers"])
+        response.headers["Content-Encoding"] = "gzip"
         return response
-    marker = _marker().encode()
-    body = response.get_data()
-    if marker in body:
-        response.set_data(body.replace(marker, generate_csrf().encode()))
-    return response
-
-
-def _marker() -> str:
-    # Derived from the secret: the same in every worker, and not guessable by a user who
-    # could otherwise write it into a question to have it replaced.
-    secret = current_app.config["SECRET_KEY"].encode()
-    return "csrf-" + hmac.new(secret, b"page-cache-csrf-marker", "sha256").hexdigest()[:32]
+    return Response(entry["body"], status=200, headers=entry["headers"])

@@ -3,8 +3,10 @@ never shows a page older than the last change the app committed, never hands one
 CSRF token or personal page to another, and never swallows a flash message."""
 
 import datetime as dt
+import gzip
 import re
 
+import pytest
 import sqlalchemy as sa
 import time_machine
 
@@ -14,6 +16,14 @@ from tests import factories
 from tests.conftest import AUDIT_GUARD, login
 
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@pytest.fixture(autouse=True)
+def _still_clock():
+    """Cached pages live within a period of PAGE_CACHE_SECONDS: a test that expects the
+    second of two requests to be a hit must not see a period end between them."""
+    with time_machine.travel(dt.datetime.now(dt.UTC), tick=False):
+        yield
 
 
 def _statements(app, client, path):
@@ -64,21 +74,30 @@ def test_a_deadline_passing_closes_the_challenge_before_a_cached_page_is_served(
         assert client.get(path).get_json()["status"] == "closed"
 
 
-def test_anonymous_visitors_share_a_page_but_each_gets_their_own_csrf_token(app_factory, db):
+def test_visitors_share_pages_that_hold_no_token_and_still_switch_language(app_factory, db):
+    person = factories.supplier_member()
     factories.published_challenge(title="Desafío de movilidad urbana")
     db.session.commit()
     csrf_app = app_factory(WTF_CSRF_ENABLED=True)
     first, second = csrf_app.test_client(), csrf_app.test_client()
-    rendered, page_one = _statements(csrf_app, first, "/challenges/")
-    cached, page_two = _statements(csrf_app, second, "/challenges/")
-    assert cached < rendered  # the second visitor got the first one's page...
-    token_one, token_two = TOKEN.search(page_one).group(1), TOKEN.search(page_two).group(1)
-    assert token_one != token_two  # ...with their own token in it
+    rendered, page = _statements(csrf_app, first, "/challenges/")
+    cached, _ = _statements(csrf_app, second, "/challenges/")
+    assert cached < rendered  # the second visitor got the first one's page
+    assert 'name="csrf_token"' not in page
+    assert "Set-Cookie" not in second.get("/challenges/").headers  # no session for browsing
     switch = {"language": "pt_BR", "next": "/challenges/"}
-    assert second.post("/language", data=switch | {"csrf_token": token_one}).status_code == 400
-    assert second.post("/language", data=switch | {"csrf_token": token_two}).status_code == 302
+    assert second.post("/language", data=switch).status_code == 302
     assert 'lang="pt-BR"' in second.get("/challenges/").get_data(as_text=True)
     assert 'lang="en"' in first.get("/challenges/").get_data(as_text=True)
+    # A signed-in user's choice is saved to their account: that needs the session's token.
+    member = csrf_app.test_client()
+    sign_in = member.get("/accounts/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', sign_in).group(1)
+    form = {"email": person.email, "password": factories.PASSWORD, "csrf_token": token}
+    assert member.post("/accounts/login", data=form).status_code == 302
+    assert member.post("/language", data=switch).status_code == 400
+    token = TOKEN.search(member.get("/challenges/").get_data(as_text=True)).group(1)
+    assert member.post("/language", data=switch | {"csrf_token": token}).status_code == 302
 
 
 def test_signed_in_pages_are_never_shared_between_users(app, db):
@@ -196,3 +215,49 @@ def test_every_public_page_of_the_demo_is_shared_by_anonymous_visitors(app_facto
         rendered, _ = _statements(csrf_app, first, path)
         cached, _ = _statements(csrf_app, second, path)
         assert cached < rendered, path
+
+
+def test_pages_are_stored_compressed_and_signed_in_forms_still_work(app_factory, db):
+    person = factories.agency_staff()
+    factories.published_challenge(title="Desafío de movilidad urbana")
+    db.session.commit()
+    csrf_app = app_factory(WTF_CSRF_ENABLED=True)
+    client = csrf_app.test_client()
+    sign_in = client.get("/accounts/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', sign_in).group(1)
+    form = {"email": person.email, "password": factories.PASSWORD, "csrf_token": token}
+    assert client.post("/accounts/login", data=form).status_code == 302
+    client.get("/dashboard")  # shows the sign-in message, if any
+    plain = client.get("/dashboard")
+    packed = client.get("/dashboard", headers={"Accept-Encoding": "gzip"})
+    assert packed.headers["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in packed.headers["Vary"]
+    assert gzip.decompress(packed.get_data()) == plain.get_data()
+    # The compressed page holds this session's token: signing out with it works.
+    token = TOKEN.search(plain.get_data(as_text=True)).group(1)
+    assert client.post("/accounts/logout", data={"csrf_token": token}).status_code == 302
+    visitor = csrf_app.test_client().get("/challenges/", headers={"Accept-Encoding": "gzip"})
+    assert visitor.headers["Content-Encoding"] == "gzip"
+    assert b"Desaf" in gzip.decompress(visitor.get_data())
+
+
+def test_a_session_without_a_csrf_token_gets_its_page_rendered_not_stored(app, db):
+    """Right after sign-in the session has no token yet: the page makes one, which only
+    this session's next cookie carries, so that page is neither stored nor looked up."""
+    person = factories.agency_staff()
+    db.session.commit()
+    client = app.test_client()
+    login(client, person.email, factories.PASSWORD)
+    fresh_cookie = client.get_cookie("session", domain="govtech.test").value  # no token yet
+    replay = app.test_client(use_cookies=False)
+    headers = {"Cookie": f"session={fresh_cookie}"}
+    counts = []
+    for _ in range(3):
+        with count_statements(app) as counter:
+            assert replay.get("/dashboard", headers=headers).status_code == 200
+        counts.append(counter["n"])
+    assert counts[1] == counts[2]  # rendered every time (the first also loaded the user)
+    client.get("/dashboard")  # a browser keeps the cookie, now with the token
+    client.get("/dashboard")  # rendered and stored
+    cached, _ = _statements(app, client, "/dashboard")
+    assert cached < counts[2]

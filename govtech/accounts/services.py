@@ -236,7 +236,13 @@ def authenticate(email: str, password: str) -> User | None:
     Failures count towards a temporary lockout; the caller shows one generic message
     whatever the reason, so the response never tells whether the email exists.
     """
-    user = db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
+    # populate_existing: the signed-in user's row may be a cached copy (accounts/sessions.py);
+    # the failure count must be read as it is now.
+    user = db.session.scalar(
+        sa.select(User)
+        .where(User.email == normalise_email(email))
+        .execution_options(populate_existing=True)
+    )
     now = clock.now()
     if user is None:
         # Same work as a real check, so timing does not reveal unknown emails.

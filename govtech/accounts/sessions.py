@@ -8,12 +8,38 @@ copy of the old cookie stops working at once.
 from flask import current_app, flash, session
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
+from sqlalchemy.orm.util import identity_key
 
-from govtech import clock
+from govtech import clock, page_cache
+from govtech.accounts.models import User
+from govtech.extensions import cache, db
 
 SIGNED_IN_AT = "signed_in_at"
 SEEN_AT = "seen_at"
 SEEN_RESOLUTION_SECONDS = 60
+
+
+def session_user(user_id: int) -> User | None:
+    """The signed-in user's row, read from the database once per data version.
+
+    Every change to a user (password, sign-out everywhere, role, profile) is audited and so
+    moves the version; the row is kept as a detached copy in the page cache and attached
+    to this request's session without a query. Code that reads a counter to change it
+    (failed sign-ins) loads the row afresh with populate_existing.
+    """
+    if current_app.config["PAGE_CACHE_SECONDS"] <= 0:
+        return db.session.get(User, user_id)
+    key = f"session-user:{user_id}:{page_cache.data_version()}"
+    kept = cache.get(key)
+    if kept is not None:
+        if db.session.identity_map.get(identity_key(User, user_id)) is None:
+            db.session.add(kept)  # a detached copy of the row: attached as it is
+            return kept
+        return db.session.merge(kept, load=False)
+    user = db.session.get(User, user_id)
+    if user is not None:
+        cache.set(key, user, timeout=current_app.config["PAGE_CACHE_SECONDS"])
+    return user
 
 
 def stamp_new_session() -> None:

@@ -10,7 +10,7 @@ from govtech.accounts.forms import ConfirmForm
 from govtech.accounts.models import Agency, Role
 from govtech.audit.services import record
 from govtech.demo import demo_logins
-from govtech.extensions import db
+from govtech.extensions import csrf, db
 from govtech.navigation import safe_next
 from govtech.page_cache import cached_page
 from govtech.permissions import public, signed_in
@@ -46,11 +46,18 @@ def dashboard():
 
 @bp.route("/language", methods=["POST"])
 @public
+@csrf.exempt
 def set_language():
-    """Remember the visitor's language choice (a form, so it works without JavaScript)."""
+    """Remember the visitor's language choice (a form, so it works without JavaScript).
+
+    A visitor's choice changes only their own cookie, so it needs no CSRF token (pages for
+    visitors then carry none and can be shared); a signed-in user's choice is saved to
+    their account, so for them the token is checked.
+    """
+    if current_user.is_authenticated and current_app.config["WTF_CSRF_ENABLED"]:
+        csrf.protect()
     language = request.form.get("language", "")
-    form = ConfirmForm()
-    if form.validate_on_submit() and language in current_app.config["LANGUAGES"]:
+    if language in current_app.config["LANGUAGES"]:
         session["language"] = language
         if current_user.is_authenticated and current_user.locale != language:
             before = current_user.locale

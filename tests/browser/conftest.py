@@ -20,7 +20,8 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from tests.conftest import _dispose, build_app
+from govtech.extensions import db as _db
+from tests.conftest import AUDIT_GUARD, SERVING_APPS, _dispose, build_app
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
@@ -85,6 +86,11 @@ def live_server(app):
     Unlike the Flask test clients, it checks CSRF tokens: the browser submits real forms.
     """
     served = build_app(SERVER_NAME=None, WTF_CSRF_ENABLED=True)
+    # Like the test clients' app: its writes are audit-checked, and its page cache is
+    # emptied between tests (ids and audit heads start again on the wiped database).
+    with served.app_context():
+        AUDIT_GUARD.install(_db.engine)
+    SERVING_APPS.append(served)
     server = make_server("127.0.0.1", 0, served, threaded=True, request_handler=_QuietHandler)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
@@ -92,6 +98,7 @@ def live_server(app):
     server.shutdown()
     thread.join(timeout=10)
     server.server_close()
+    SERVING_APPS.remove(served)
     _dispose(served)
 
 
