@@ -50,6 +50,14 @@ def signed_in_client(app: Flask, email: str, password: str):
     return client
 
 
+def current_cookie(client, path: str) -> str:
+    """The session cookie as a browser holds it now: locust replays one cookie and drops
+    the ones it is sent, so it is taken fresh before each page's run (the session notes
+    the time it was last seen, once a minute; see govtech/accounts/sessions.py)."""
+    client.get(path)
+    return client.get_cookie("session").value
+
+
 def clear_page_cache(app: Flask) -> None:
     """Empty the app's page cache, so the next GET renders the page (govtech/page_cache.py)."""
     from govtech.extensions import cache

@@ -27,6 +27,7 @@ from bench.load import ROOT, Server, run_locust
 from bench.measures import (
     USER_AGENT,
     cpu_ms_per_page,
+    current_cookie,
     notice_seconds,
     profile_pages,
     ranking_seconds,
@@ -267,7 +268,6 @@ def _run(args, workdir: Path, url: str, cleanup: contextlib.ExitStack) -> dict:
     }
 
     # 2. request rates under gunicorn, the ceiling first; 6. the workers' peak memory.
-    cookies = {who: client.get_cookie("session").value for who, client in clients.items() if who}
     server = Server(
         {"DATABASE_URL": url, "SECRET_KEY": secret, "GOVTECH_INSTANCE_PATH": str(workdir)},
         workdir,
@@ -276,7 +276,7 @@ def _run(args, workdir: Path, url: str, cleanup: contextlib.ExitStack) -> dict:
     cleanup.callback(server.stop)
     load = {}
     for name, (path, who) in [("ceiling", (CEILING_PATH, None)), *page_map.items()]:
-        cookie = cookies.get(who)
+        cookie = current_cookie(clients[who], path) if who else None
         server.warm(path, cookie)
         load[name] = run_locust(server.url, path, cookie, args.duration, args.users, workdir, name)
     for name in page_map:
