@@ -5,10 +5,11 @@ from decimal import Decimal, InvalidOperation
 from flask import abort, jsonify, request, url_for
 from flask_login import current_user
 
+from govtech import page_cache
 from govtech.challenges import api
 from govtech.challenges.models import Challenge, ChallengeStatus, ProcedureType, Sector
 from govtech.challenges.queries import CatalogueFilters, catalogue_page
-from govtech.challenges.services import close_due_challenges
+from govtech.challenges.views import close_due_and_commit
 from govtech.extensions import db
 from govtech.form_fields import refuse_control_characters
 from govtech.page_cache import cached_page
@@ -106,8 +107,7 @@ def _decimal_arg(name):
 @cached_page
 def list_challenges():
     """Public challenges, filtered like the catalogue, paginated."""
-    if close_due_challenges():
-        db.session.commit()
+    close_due_and_commit(page_cache.data_version())
     if (status := _enum_arg("status", ChallengeStatus)) is ChallengeStatus.DRAFT:
         abort(400, description="drafts are not public")
     filters = CatalogueFilters(

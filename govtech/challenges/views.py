@@ -54,7 +54,8 @@ from govtech.permissions import ensure, public, roles
 
 def close_due_and_commit(version: int) -> bool:
     """Close challenges whose deadline passed before a page shows them (the closing rule);
-    True if any was closed. The next deadline is looked up once per data version."""
+    True if any was closed. The next deadline is looked up once per data version, so the
+    page cache's hook and the view it then renders share one lookup."""
     upcoming = page_cache.remembered("next-deadline", version, next_deadline_timestamp)
     if clock.now().timestamp() < upcoming:
         return False
@@ -85,8 +86,7 @@ def load_challenge(challenge_id: int, *, manage: bool = False) -> Challenge:
 @cached_page
 def catalogue():
     """Published and later challenges with filters and search, nearest deadline first."""
-    if close_due_challenges():
-        db.session.commit()
+    close_due_and_commit(page_cache.data_version())
     form = CatalogueFilterForm(request.args)
     valid = form.validate()
     filters = CatalogueFilters()
