@@ -12,9 +12,10 @@ _INSTANCE = tempfile.mkdtemp(prefix="govtech-test-instance-")
 os.environ["GOVTECH_INSTANCE_PATH"] = _INSTANCE
 os.environ.pop("DATABASE_URL", None)  # never point tests at a configured database by accident
 
+from bench.measures import clear_page_cache  # noqa: E402
 from govtech import create_app  # noqa: E402
-from govtech.extensions import cache, limiter, mail  # noqa: E402
 from govtech.extensions import db as _db  # noqa: E402
+from govtech.extensions import limiter, mail  # noqa: E402
 from tests.audit_guard import AuditGuard  # noqa: E402
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
@@ -92,7 +93,7 @@ SERVING_APPS: list = []
 
 def _clear_page_caches() -> None:
     for serving in SERVING_APPS:
-        serving.extensions["cache"][cache].clear()
+        clear_page_cache(serving)
 
 
 @pytest.fixture(scope="session")
