@@ -3,6 +3,7 @@ and the workers' peak resident memory."""
 
 import csv
 import os
+import resource
 import signal
 import socket
 import subprocess
@@ -90,6 +91,10 @@ class Server:
                 if response.status != 200:
                     raise RuntimeError(f"{path} answered {response.status} while warming up")
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) the workers have used so far."""
+        return sum(_process_cpu_seconds(pid) for pid in self.workers())
+
     def stop(self) -> None:
         """Stop gunicorn (the master stops its workers)."""
         if self.process.poll() is None:
@@ -144,9 +149,63 @@ def run_locust(
         row = next(r for r in csv.DictReader(handle) if r["Name"] == "Aggregated")
     return {
         "requests": int(row["Request Count"]),
+        "bytes_per_response": round(float(row["Average Content Size"])),
         "failures": int(row["Failure Count"]),
         "rps": round(float(row["Requests/s"]), 1),
         "p50_ms": float(row["50%"]),
         "p95_ms": float(row["95%"]),
         "p99_ms": float(row["99%"]),
     }
+
+
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _process_cpu_seconds(pid: int) -> float:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:  # the process ended
+        return 0.0
+    fields = stat.rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / _TICKS  # utime, stime
+
+
+def database_cpu_seconds() -> float:
+    """CPU time of the PostgreSQL server processes on this machine (0 for SQLite, whose
+    work is inside the workers)."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                name = (entry / "comm").read_text().strip()
+            except OSError:
+                continue
+            if name.startswith("postgres"):
+                total += _process_cpu_seconds(int(entry.name))
+    return total
+
+
+class CpuMeter:
+    """Where the machine's CPU went during one load run: the gunicorn workers, locust (the
+    load generator shares the cores) and the database server, per request served."""
+
+    def __init__(self, server: Server):
+        self.server = server
+        self.start = self._snapshot()
+
+    def _snapshot(self) -> tuple[float, float, float]:
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return (
+            self.server.cpu_seconds(),
+            children.ru_utime + children.ru_stime,
+            database_cpu_seconds(),
+        )
+
+    def per_request_ms(self, requests: int) -> dict[str, float]:
+        """{part: CPU ms per request} since the meter started."""
+        end = self._snapshot()
+        parts = ("workers", "load_generator", "database")
+        return {
+            part: round((after - before) * 1000 / max(requests, 1), 3)
+            for part, before, after in zip(parts, self.start, end, strict=True)
+        }

@@ -17,19 +17,28 @@ USER_AGENT = "govtech-bench"
 
 @contextlib.contextmanager
 def count_statements(app: Flask):
-    """Count the SQL statements run inside the block (a SQLAlchemy event listener)."""
-    counter = {"n": 0}
+    """Count the SQL statements run inside the block (SQLAlchemy event listeners): those
+    of the request (`"queries"`) and the data-version read of each connection check-out
+    (`"at_checkout"`, govtech/page_cache.py); `"n"` is their sum."""
+    counter = {"n": 0, "queries": 0, "at_checkout": 0}
     with app.app_context():
         engine = db.engine
 
     def before(*_args, **_kwargs):
+        counter["queries"] += 1
+        counter["n"] += 1
+
+    def checkout(*_args, **_kwargs):
+        counter["at_checkout"] += 1
         counter["n"] += 1
 
     sa.event.listen(engine, "before_cursor_execute", before)
+    sa.event.listen(engine, "checkout", checkout)
     try:
         yield counter
     finally:
         sa.event.remove(engine, "before_cursor_execute", before)
+        sa.event.remove(engine, "checkout", checkout)
 
 
 def signed_in_client(app: Flask, email: str, password: str):

@@ -135,6 +135,7 @@ def print_table(results: dict) -> None:
         f"{queries['ranking_page_big_challenge']} statements, "
         f"{queries['ranking_page_big_challenge_seconds']} s)\n"
     )
+    print_cpu_split(requests)
     notice = results["notice"]
     print(
         f"Notice PDF {notice['notice_seconds']} s ({notice['notice_pages']} pages); bare "
@@ -152,3 +153,27 @@ def print_table(results: dict) -> None:
     for t in results["targets"]:
         mark = "met   " if t["met"] else "MISSED"
         print(f"  {mark} {t['target']}: {t['value']} (target {t['limit']})")
+
+
+def print_cpu_split(requests: dict) -> None:
+    """Where the two cores went under load, per request served: the app's workers, the
+    load generator sharing the machine, the database server; and the response size."""
+    widths = (22, 10, 10, 10, 10, 10)
+    print(_row(("CPU ms per request", "workers", "locust", "database", "all", "kB"), widths))
+    rows = [("bare Flask (ceiling)", requests["ceiling"]), *requests["pages"].items()]
+    for page, f in rows:
+        split = f["cpu_ms_per_request"]
+        print(
+            _row(
+                (
+                    page,
+                    split["workers"],
+                    split["load_generator"],
+                    split["database"],
+                    round(sum(split.values()), 3),
+                    round(f["bytes_per_response"] / 1024, 1),
+                ),
+                widths,
+            )
+        )
+    print("  (CPU time over each page's run divided by the requests served; kB of content)\n")

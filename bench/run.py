@@ -23,7 +23,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from bench.data import PASSWORD, Generator, Plan
-from bench.load import ROOT, Server, run_locust
+from bench.load import ROOT, CpuMeter, Server, run_locust
 from bench.measures import (
     USER_AGENT,
     cpu_ms_per_page,
@@ -278,7 +278,9 @@ def _run(args, workdir: Path, url: str, cleanup: contextlib.ExitStack) -> dict:
     for name, (path, who) in [("ceiling", (CEILING_PATH, None)), *page_map.items()]:
         cookie = current_cookie(clients[who], path) if who else None
         server.warm(path, cookie)
+        meter = CpuMeter(server)
         load[name] = run_locust(server.url, path, cookie, args.duration, args.users, workdir, name)
+        load[name]["cpu_ms_per_request"] = meter.per_request_ms(load[name]["requests"])
     for name in page_map:
         load[name]["ratio"] = round(load[name]["rps"] / load["ceiling"]["rps"], 3)
     peaks = server.peak_rss_mb()

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask import Flask, has_request_context, request, session
 from flask_login import current_user
 
+from govtech import page_cache
 from govtech.config import load_settings
 from govtech.extensions import (
     babel,
@@ -91,11 +92,10 @@ _BROWSER_LANGUAGES = {"es": "es", "pt-BR": "pt_BR", "pt": "pt_BR", "en": "en"}
 
 def register_extensions(app: Flask) -> None:
     """Bind every extension to the app."""
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        # A file database never drops a connection: no ping before each checkout.
-        options = app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**options, "pool_pre_ping": False}
     db.init_app(app)
+    with app.app_context():
+        # Each check-out's liveness check is the read of the data version (no pre-ping).
+        page_cache.read_version_at_checkout(db.engine)
     _import_models()
     # Batch mode lets the same migrations alter tables on SQLite.
     migrate.init_app(

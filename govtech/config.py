@@ -54,7 +54,7 @@ def load_settings(instance_path: str) -> dict:
         "SECRET_KEY": secret_key,
         "SQLALCHEMY_DATABASE_URI": database_url(instance_path),
         # hide_parameters: a failed statement's message (logged) never carries a bid's content.
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
+        "SQLALCHEMY_ENGINE_OPTIONS": {"hide_parameters": True},
         "SESSION_COOKIE_HTTPONLY": True,
         # A session ends after this long without a request, and this long after sign-in.
         "SESSION_IDLE_MINUTES": int(os.environ.get("SESSION_IDLE_MINUTES", 60)),

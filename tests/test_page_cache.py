@@ -13,7 +13,7 @@ import time_machine
 from bench.measures import clear_page_cache, count_statements
 from govtech.audit.services import record
 from tests import factories
-from tests.conftest import AUDIT_GUARD, login
+from tests.conftest import AUDIT_GUARD, TEST_DATABASE_URL, login
 
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -160,6 +160,48 @@ def test_a_submitted_scorecard_shows_on_the_cached_assignments_page(app, db):
     assert response.status_code == 302
     client.get(response.headers["Location"])  # shows the confirmation message
     assert "1 / 1" in client.get("/evaluation/assignments").get_data(as_text=True)
+
+
+def test_a_cached_page_costs_one_statement_the_connections_liveness_check(app, db):
+    """A hit reads the data version as the check-out's liveness check and nothing else:
+    no ping, no second read of the version, for visitors and signed-in users alike."""
+    challenge = factories.published_challenge()
+    member = factories.supplier_member()
+    db.session.commit()
+    anonymous = app.test_client()
+    signed_in = app.test_client()
+    login(signed_in, member.email, factories.PASSWORD)
+    for client in (anonymous, signed_in):
+        for path in ("/challenges/", f"/challenges/{challenge.id}"):
+            client.get(path)
+            client.get(path)  # the render (and the sign-in message) is behind us
+            with count_statements(app) as counter:
+                assert client.get(path).status_code == 200
+            assert counter == {"n": 1, "queries": 0, "at_checkout": 1}, path
+
+
+@pytest.mark.skipif(not TEST_DATABASE_URL, reason="connections a server drops: PostgreSQL")
+def test_connections_the_server_dropped_are_replaced_before_a_request_uses_them(app, db):
+    """What a database restart or failover does to the pool: the next requests still
+    succeed, and see the data as it is."""
+    challenge = factories.published_challenge(title="Reto que sobrevive al reinicio")
+    db.session.commit()
+    clients = [app.test_client() for _ in range(3)]
+    for client in clients:
+        assert client.get(f"/challenges/{challenge.id}").status_code == 200
+    dropped = db.session.scalars(
+        sa.text(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+    ).all()
+    db.session.commit()
+    assert dropped
+    assert all(dropped)
+    for client in clients:
+        response = client.get(f"/challenges/{challenge.id}")
+        assert response.status_code == 200
+        assert "Reto que sobrevive al reinicio" in response.get_data(as_text=True)
 
 
 def test_the_audit_guard_catches_a_write_without_an_audit_entry(app, db):
