@@ -40,13 +40,25 @@ from bench.serve import CEILING_PATH
 DEFAULT_OUTPUT = ROOT / "bench" / "results.json"
 
 
+def production_workers() -> int:
+    """gunicorn's rule of thumb, which the README's production command follows: a sync
+    worker waits on the database and on the client's reading of the response, so more
+    workers than cores keep the cores busy."""
+    return 2 * len(os.sched_getaffinity(0)) + 1
+
+
 def parse_args(argv=None) -> argparse.Namespace:
     """Command-line options."""
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="JSON results path")
     parser.add_argument("--duration", type=int, default=10, help="seconds of load per page")
     parser.add_argument("--users", type=int, default=8, help="concurrent locust users")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=production_workers(),
+        help="gunicorn sync workers (default: 2 x cores + 1, as the README deploys)",
+    )
     parser.add_argument(
         "--scale", type=float, default=1.0, help="fraction of the data (for trial runs)"
     )

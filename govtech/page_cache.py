@@ -63,7 +63,12 @@ def data_version(*, fresh: bool = False) -> int:
     from govtech.audit.models import AuditEntry
 
     if fresh or "data_version" not in g:
-        version = None if fresh else db.session.connection().info.get(_CHECKOUT_VERSION)
+        version = None
+        if not fresh:
+            # A connection of its own, not the ORM session's: a page served from the
+            # cache then never starts a session transaction.
+            with db.engine.connect() as connection:
+                version = connection.info.get(_CHECKOUT_VERSION)
         if version is None:
             # A Core statement on the table: on every request, the ORM's layer is not needed.
             newest = sa.select(sa.func.max(AuditEntry.__table__.c.id))
