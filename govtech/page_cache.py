@@ -56,7 +56,7 @@ def data_version(*, fresh: bool = False) -> int:
     """The id of the newest audit entry: it moves with every committed state change.
 
     Read once per request (the signed-in user and the page are looked up with the same
-    version), as the liveness check of the request's database connection
+    version), by the liveness check of a connection check-out
     (`read_version_at_checkout`); `fresh` reads it again, after this request committed a
     change.
     """
@@ -99,6 +99,7 @@ def read_version_at_checkout(engine: sa.Engine) -> None:
     @sa.event.listens_for(engine, "checkout")
     def read_version(dbapi_connection, connection_record, _proxy):
         connection_record.info[_CHECKOUT_VERSION] = None
+        previous = toggles_autocommit and dbapi_connection.autocommit
         try:
             if toggles_autocommit:
                 dbapi_connection.autocommit = True
@@ -109,14 +110,14 @@ def read_version_at_checkout(engine: sa.Engine) -> None:
             finally:
                 cursor.close()
             if toggles_autocommit:
-                dbapi_connection.autocommit = False
+                dbapi_connection.autocommit = previous
         except dialect.loaded_dbapi.Error as error:
             if dialect.is_disconnect(error, dbapi_connection, None):
                 raise sa.exc.InvalidatePoolError(str(error)) from error
             # No audit table yet (a database before its first migration): the version
             # is then read by query, if at all.
             if toggles_autocommit:
-                dbapi_connection.autocommit = False
+                dbapi_connection.autocommit = previous
             return
         connection_record.info[_CHECKOUT_VERSION] = newest or 0
 
