@@ -180,6 +180,25 @@ def test_a_cached_page_costs_one_statement_the_connections_liveness_check(app, d
             assert counter == {"n": 1, "queries": 0, "at_checkout": 1}, path
 
 
+def test_open_data_pages_are_cached_and_show_a_publication_at_once(app, db):
+    staff = factories.agency_staff()
+    factories.published_challenge(staff, title="Reto ya publicado")
+    draft = factories.draft_challenge(staff, title="Reto que se publica ahora")
+    db.session.commit()
+    harvester = app.test_client()
+    for path in ("/ocds/releases.json", "/ocds/records.json"):
+        rendered, first = _statements(app, harvester, path)
+        cached, _ = _statements(app, harvester, path)
+        assert cached == 1 < rendered
+        assert "Reto ya publicado" in first
+        assert "Reto que se publica ahora" not in first
+    agency = app.test_client()
+    login(agency, staff.email, factories.PASSWORD)
+    assert agency.post(f"/challenges/{draft.id}/publish").status_code == 302
+    for path in ("/ocds/releases.json", "/ocds/records.json"):
+        assert "Reto que se publica ahora" in harvester.get(path).get_data(as_text=True)
+
+
 @pytest.mark.skipif(not TEST_DATABASE_URL, reason="connections a server drops: PostgreSQL")
 def test_connections_the_server_dropped_are_replaced_before_a_request_uses_them(app, db):
     """What a database restart or failover does to the pool: the next requests still

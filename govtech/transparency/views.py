@@ -11,6 +11,7 @@ from govtech.challenges.models import ChallengeStatus
 from govtech.challenges.queries import MAX_PAGE
 from govtech.challenges.views import load_challenge
 from govtech.extensions import db
+from govtech.page_cache import cached_page
 from govtech.permissions import public, roles
 from govtech.transparency import bp, figures, ocds
 
@@ -101,6 +102,7 @@ def open_data():
 
 @bp.route("/challenges/<int:challenge_id>/ocds.json")
 @public
+@cached_page
 def challenge_ocds(challenge_id: int):
     """A release package of one public challenge."""
     challenge = load_challenge(challenge_id)
@@ -112,6 +114,7 @@ def challenge_ocds(challenge_id: int):
 
 @bp.route("/ocds/releases.json")
 @public
+@cached_page
 def ocds_releases():
     """Every public challenge's releases, paginated (links.next)."""
     page, rows, more = _paginate()
@@ -128,6 +131,7 @@ def ocds_releases():
 
 @bp.route("/ocds/records.json")
 @public
+@cached_page
 def ocds_records():
     """Every public challenge's record (releases and compiled release), paginated."""
     page, rows, more = _paginate()
