@@ -6,20 +6,28 @@ extension's details only after the award.
 """
 
 import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app, url_for
+from sqlalchemy.orm import joinedload, selectinload
 
 from govtech import clock
 from govtech.accounts.tax_ids import format_tax_id
-from govtech.awards.models import AwardDecision, AwardNotice, DecisionKind, DecisionStatus
-from govtech.awards.services import pilot_milestones
-from govtech.challenges.models import PUBLIC_STATUSES, Challenge, ChallengeStatus
-from govtech.evaluation.models import ConflictDeclaration
+from govtech.awards.models import (
+    AwardDecision,
+    AwardedProposal,
+    AwardNotice,
+    DecisionKind,
+    DecisionStatus,
+    PilotMilestone,
+)
+from govtech.challenges.models import PUBLIC_STATUSES, Challenge, ChallengeStatus, Question
+from govtech.evaluation.models import ConflictDeclaration, Criterion
 from govtech.evaluation.ranking import ranking
-from govtech.evaluation.services import rubric
 from govtech.extensions import db
 from govtech.proposals.models import Proposal, ProposalStatus, Screening
 
@@ -35,6 +43,98 @@ TENDER_STATUS = {
     ChallengeStatus.CANCELLED: "cancelled",
     ChallengeStatus.VOID: "unsuccessful",
 }
+
+
+# What a page of challenges loads with them, instead of one query per challenge.
+CHALLENGE_RELATIONS = (
+    selectinload(Challenge.agency),
+    selectinload(Challenge.documents),
+    selectinload(Challenge.addenda),
+)
+
+
+@dataclass
+class ReleaseSources:
+    """What the releases of some challenges read besides the challenges themselves, by
+    challenge id, loaded together (`load_sources`)."""
+
+    criteria: dict[int, list[Criterion]]
+    with_questions: set[int]
+    decisions: dict[int, AwardDecision]
+    submitted: dict[int, list[Proposal]]
+    notices: dict[int, AwardNotice]  # the latest of each decision, by decision id
+    conflicts: dict[int, int]
+    milestones: dict[int, list[PilotMilestone]]
+
+
+def load_sources(challenges: list[Challenge]) -> ReleaseSources:
+    """Load what the releases of `challenges` need in a fixed number of statements, however
+    many challenges there are (a page of an OCDS package)."""
+    ids = [c.id for c in challenges]
+    criteria: dict[int, list[Criterion]] = defaultdict(list)
+    for criterion in db.session.scalars(
+        sa.select(Criterion)
+        .options(joinedload(Criterion.item))
+        .where(Criterion.challenge_id.in_(ids))
+        .order_by(Criterion.challenge_id, Criterion.position)
+    ):
+        criteria[criterion.challenge_id].append(criterion)
+    with_questions = set(
+        db.session.scalars(
+            sa.select(Question.challenge_id).where(Question.challenge_id.in_(ids)).distinct()
+        )
+    )
+    submitted: dict[int, list[Proposal]] = defaultdict(list)
+    for proposal in db.session.scalars(
+        sa.select(Proposal)
+        .options(selectinload(Proposal.supplier))
+        .where(Proposal.challenge_id.in_(ids), Proposal.status == ProposalStatus.SUBMITTED)
+        .order_by(Proposal.id)
+    ):
+        submitted[proposal.challenge_id].append(proposal)
+    decisions: dict[int, AwardDecision] = {}
+    for decision in db.session.scalars(
+        sa.select(AwardDecision)
+        .options(
+            selectinload(AwardDecision.winners)
+            .selectinload(AwardedProposal.proposal)
+            .selectinload(Proposal.supplier)
+        )
+        .where(
+            AwardDecision.challenge_id.in_(ids),
+            AwardDecision.status == DecisionStatus.CONFIRMED,
+        )
+        .order_by(AwardDecision.id)
+    ):
+        decisions.setdefault(decision.challenge_id, decision)
+    sources = ReleaseSources(criteria, with_questions, decisions, submitted, {}, {}, {})
+    decided = list(decisions)
+    if not decided:
+        return sources
+    for notice in db.session.scalars(
+        sa.select(AwardNotice)
+        .where(AwardNotice.decision_id.in_([d.id for d in decisions.values()]))
+        .order_by(AwardNotice.id)
+    ):
+        sources.notices[notice.decision_id] = notice  # later ones replace earlier ones
+    sources.conflicts = dict(
+        db.session.execute(
+            sa.select(ConflictDeclaration.challenge_id, sa.func.count(ConflictDeclaration.id))
+            .where(ConflictDeclaration.challenge_id.in_(decided))
+            .group_by(ConflictDeclaration.challenge_id)
+        ).all()
+    )
+    milestones: dict[int, list[PilotMilestone]] = defaultdict(list)
+    for milestone, challenge_id in db.session.execute(
+        sa.select(PilotMilestone, AwardDecision.challenge_id)
+        .join(AwardedProposal, AwardedProposal.id == PilotMilestone.awarded_id)
+        .join(AwardDecision, AwardDecision.id == AwardedProposal.decision_id)
+        .where(AwardDecision.challenge_id.in_(decided))
+        .order_by(AwardedProposal.rank, PilotMilestone.position)
+    ):
+        milestones[challenge_id].append(milestone)
+    sources.milestones = milestones
+    return sources
 
 
 def _iso(moment: dt.datetime | None) -> str | None:
@@ -76,8 +176,14 @@ def _supplier_party(proposal: Proposal, roles: list[str]) -> dict:
     }
 
 
-def _tender(challenge: Challenge, *, status: str, amendments: list | None = None) -> dict:
-    criteria = rubric(challenge)
+def _tender(
+    challenge: Challenge,
+    sources: ReleaseSources,
+    *,
+    status: str,
+    amendments: list | None = None,
+) -> dict:
+    criteria = sources.criteria.get(challenge.id, [])
     tender: dict[str, Any] = {
         "id": challenge.reference,
         "title": challenge.title,
@@ -102,7 +208,7 @@ def _tender(challenge: Challenge, *, status: str, amendments: list | None = None
             "startDate": _iso(challenge.published_at),
             "endDate": _iso(challenge.question_deadline),
         },
-        "hasEnquiries": bool(challenge.questions),
+        "hasEnquiries": challenge.id in sources.with_questions,
         "documents": [
             {
                 "id": f"doc-{d.id}",
@@ -125,8 +231,9 @@ def _tender(challenge: Challenge, *, status: str, amendments: list | None = None
     return tender
 
 
-def releases(challenge: Challenge) -> list[dict]:
-    """The challenge's releases in date order."""
+def releases(challenge: Challenge, sources: ReleaseSources | None = None) -> list[dict]:
+    """The challenge's releases in date order (`sources`: loaded with other challenges')."""
+    sources = sources or load_sources([challenge])
     base = {"ocid": ocid(challenge), "initiationType": "tender", "language": "es"}
     buyer = _buyer(challenge)
     out = [
@@ -141,7 +248,7 @@ def releases(challenge: Challenge) -> list[dict]:
                 "budget": {"amount": _money(challenge.budget_amount, challenge.currency)},
                 "rationale": challenge.current_situation,
             },
-            "tender": _tender(challenge, status="active"),
+            "tender": _tender(challenge, sources, status="active"),
         }
     ]
     amendments = []
@@ -160,15 +267,11 @@ def releases(challenge: Challenge) -> list[dict]:
                 "date": _iso(addendum.published_at),
                 "tag": ["tenderAmendment"],
                 "parties": [buyer],
-                "tender": _tender(challenge, status="active", amendments=list(amendments)),
+                "tender": _tender(challenge, sources, status="active", amendments=list(amendments)),
             }
         )
-    decision = db.session.scalar(
-        sa.select(AwardDecision).where(
-            AwardDecision.challenge_id == challenge.id,
-            AwardDecision.status == DecisionStatus.CONFIRMED,
-        )
-    )
+    decision = sources.decisions.get(challenge.id)
+    bids = sources.submitted.get(challenge.id, [])
     if challenge.closed_at is not None:  # sealed until then: nothing about bids before
         out.append(
             {
@@ -178,10 +281,10 @@ def releases(challenge: Challenge) -> list[dict]:
                 "tag": ["tenderUpdate"],
                 "parties": [buyer],
                 "tender": {
-                    **_tender(challenge, status="active", amendments=amendments or None),
-                    "numberOfTenderers": _submitted_count(challenge),
+                    **_tender(challenge, sources, status="active", amendments=amendments or None),
+                    "numberOfTenderers": len(bids),
                 },
-                "bids": {"statistics": bid_statistics(challenge)},
+                "bids": {"statistics": bid_statistics(challenge, bids)},
             }
         )
     if challenge.status is ChallengeStatus.CANCELLED:
@@ -193,36 +296,22 @@ def releases(challenge: Challenge) -> list[dict]:
                 "tag": ["tenderCancellation"],
                 "parties": [buyer],
                 "tender": {
-                    **_tender(challenge, status="cancelled"),
+                    **_tender(challenge, sources, status="cancelled"),
                     "statusDetails": challenge.status_reason,
                 },
             }
         )
     if decision is not None:
-        out.append(_award_release(challenge, decision, base, buyer))
-        milestones = pilot_milestones(challenge)
+        out.append(_award_release(challenge, decision, base, buyer, sources))
+        milestones = sources.milestones.get(challenge.id, [])
         if milestones:
             out.append(_contract_release(challenge, decision, base, buyer, milestones))
     return out
 
 
-def _submitted(challenge: Challenge) -> list[Proposal]:
-    return list(
-        db.session.scalars(
-            sa.select(Proposal).where(
-                Proposal.challenge_id == challenge.id, Proposal.status == ProposalStatus.SUBMITTED
-            )
-        )
-    )
-
-
-def _submitted_count(challenge: Challenge) -> int:
-    return len(_submitted(challenge))
-
-
-def bid_statistics(challenge: Challenge) -> list[dict]:
-    """The bids extension's statistics: counts only, never content."""
-    bids = _submitted(challenge)
+def bid_statistics(challenge: Challenge, bids: list[Proposal]) -> list[dict]:
+    """The bids extension's statistics of the challenge's submitted proposals: counts only,
+    never content."""
     eligible = [b for b in bids if b.screening is Screening.ELIGIBLE]
     stats = [
         ("bids", len(bids)),
@@ -236,25 +325,16 @@ def bid_statistics(challenge: Challenge) -> list[dict]:
     ]
 
 
-def _award_release(challenge, decision, base, buyer) -> dict:
-    bids = _submitted(challenge)
+def _award_release(challenge, decision, base, buyer, sources: ReleaseSources) -> dict:
+    bids = sources.submitted.get(challenge.id, [])
     ranked = {r.proposal_id: r for r in ranking(challenge)}
     winners = {w.proposal_id: w for w in decision.winners}
     parties = [buyer] + [
         _supplier_party(p, ["tenderer", "supplier"] if p.id in winners else ["tenderer"])
         for p in bids
     ]
-    notice = db.session.scalar(
-        sa.select(AwardNotice)
-        .where(AwardNotice.decision_id == decision.id)
-        .order_by(AwardNotice.id.desc())
-        .limit(1)
-    )
-    conflicts = db.session.scalar(
-        sa.select(sa.func.count(ConflictDeclaration.id)).where(
-            ConflictDeclaration.challenge_id == challenge.id
-        )
-    )
+    notice = sources.notices.get(decision.id)
+    conflicts = sources.conflicts.get(challenge.id, 0)
     documents = []
     if notice is not None:
         documents.append(
@@ -293,14 +373,14 @@ def _award_release(challenge, decision, base, buyer) -> dict:
         "tag": ["award"] if not void else ["tenderUpdate"],
         "parties": parties,
         "tender": {
-            **_tender(challenge, status=TENDER_STATUS[challenge.status]),
+            **_tender(challenge, sources, status=TENDER_STATUS[challenge.status]),
             "numberOfTenderers": len(bids),
             "tenderers": [
                 {"id": _supplier_party(p, [])["id"], "name": p.supplier.legal_name} for p in bids
             ],
         },
         "bids": {
-            "statistics": bid_statistics(challenge),
+            "statistics": bid_statistics(challenge, bids),
             "details": [
                 {
                     "id": p.reference,
@@ -411,9 +491,9 @@ def release_package(rels: list[dict], uri: str) -> dict:
     }
 
 
-def compiled_record(challenge: Challenge) -> dict:
+def compiled_record(challenge: Challenge, sources: ReleaseSources | None = None) -> dict:
     """A record: the releases (embedded) and a compiled release, latest values winning."""
-    rels = releases(challenge)
+    rels = releases(challenge, sources)
     compiled: dict[str, Any] = {}
     for release in rels:
         for key, value in release.items():

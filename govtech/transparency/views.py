@@ -81,7 +81,10 @@ def _paginate():
     if not 1 <= page <= MAX_PAGE:  # a page past the database's offsets is a bad request
         abort(400, description=f"page must be between 1 and {MAX_PAGE}")
     rows = db.session.scalars(
-        ocds.public_challenges_statement().limit(OCDS_PAGE + 1).offset((page - 1) * OCDS_PAGE)
+        ocds.public_challenges_statement()
+        .options(*ocds.CHALLENGE_RELATIONS)
+        .limit(OCDS_PAGE + 1)
+        .offset((page - 1) * OCDS_PAGE)
     ).all()
     return page, rows[:OCDS_PAGE], len(rows) > OCDS_PAGE
 
@@ -118,7 +121,8 @@ def challenge_ocds(challenge_id: int):
 def ocds_releases():
     """Every public challenge's releases, paginated (links.next)."""
     page, rows, more = _paginate()
-    rels = [release for challenge in rows for release in ocds.releases(challenge)]
+    sources = ocds.load_sources(rows)
+    rels = [release for challenge in rows for release in ocds.releases(challenge, sources)]
     package = ocds.release_package(
         rels, url_for("transparency.ocds_releases", page=page, _external=True)
     )
@@ -139,7 +143,8 @@ def ocds_records():
         [], url_for("transparency.ocds_records", page=page, _external=True)
     )
     package.pop("releases")
-    package["records"] = [ocds.compiled_record(challenge) for challenge in rows]
+    sources = ocds.load_sources(rows)
+    package["records"] = [ocds.compiled_record(challenge, sources) for challenge in rows]
     if more:
         package["links"] = {
             "next": url_for("transparency.ocds_records", page=page + 1, _external=True)
