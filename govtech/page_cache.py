@@ -60,8 +60,6 @@ def data_version(*, fresh: bool = False) -> int:
     (`read_version_at_checkout`); `fresh` reads it again, after this request committed a
     change.
     """
-    from govtech.audit.models import AuditEntry
-
     if fresh or "data_version" not in g:
         version = None
         if not fresh:
@@ -70,15 +68,19 @@ def data_version(*, fresh: bool = False) -> int:
             with db.engine.connect() as connection:
                 version = connection.info.get(_CHECKOUT_VERSION)
         if version is None:
-            # A Core statement on the table: on every request, the ORM's layer is not needed.
-            newest = sa.select(sa.func.max(AuditEntry.__table__.c.id))
-            version = db.session.execute(newest).scalar() or 0
+            version = db.session.execute(_newest_audit_entry()).scalar() or 0
         g.data_version = version
     return g.data_version
 
 
 _CHECKOUT_VERSION = "data_version_at_checkout"
-_CHECKOUT_READ = "SELECT max(id) FROM audit_entries"
+
+
+def _newest_audit_entry() -> sa.Select:
+    # A Core statement on the table: on every request, the ORM's layer is not needed.
+    from govtech.audit.models import AuditEntry
+
+    return sa.select(sa.func.max(AuditEntry.__table__.c.id))
 
 
 def read_version_at_checkout(engine: sa.Engine) -> None:
@@ -93,31 +95,32 @@ def read_version_at_checkout(engine: sa.Engine) -> None:
     reads: a page is never stored under a version newer than what it shows.
     """
     dialect = engine.dialect
+    statement = str(_newest_audit_entry().compile(dialect=dialect))
     # psycopg begins a transaction before any statement unless in autocommit mode.
     toggles_autocommit = dialect.driver in {"psycopg", "psycopg2"}
 
     @sa.event.listens_for(engine, "checkout")
     def read_version(dbapi_connection, connection_record, _proxy):
         connection_record.info[_CHECKOUT_VERSION] = None
-        previous = toggles_autocommit and dbapi_connection.autocommit
         try:
+            previous = toggles_autocommit and dbapi_connection.autocommit
             if toggles_autocommit:
                 dbapi_connection.autocommit = True
-            cursor = dbapi_connection.cursor()
             try:
-                cursor.execute(_CHECKOUT_READ)
-                newest = cursor.fetchone()[0]
+                cursor = dbapi_connection.cursor()
+                try:
+                    cursor.execute(statement)
+                    newest = cursor.fetchone()[0]
+                finally:
+                    cursor.close()
             finally:
-                cursor.close()
-            if toggles_autocommit:
-                dbapi_connection.autocommit = previous
+                if toggles_autocommit:
+                    dbapi_connection.autocommit = previous
         except dialect.loaded_dbapi.Error as error:
             if dialect.is_disconnect(error, dbapi_connection, None):
                 raise sa.exc.InvalidatePoolError(str(error)) from error
             # No audit table yet (a database before its first migration): the version
             # is then read by query, if at all.
-            if toggles_autocommit:
-                dbapi_connection.autocommit = previous
             return
         connection_record.info[_CHECKOUT_VERSION] = newest or 0
 

@@ -404,15 +404,22 @@ def decide_milestone(milestone: PilotMilestone, staff: User, accept: bool, reaso
 
 def pilot_milestones(challenge: Challenge) -> list[PilotMilestone]:
     """The pilot milestones of a challenge's winners, in order."""
-    return list(
-        db.session.scalars(
-            sa.select(PilotMilestone)
-            .join(AwardedProposal, AwardedProposal.id == PilotMilestone.awarded_id)
-            .join(AwardDecision, AwardDecision.id == AwardedProposal.decision_id)
-            .where(AwardDecision.challenge_id == challenge.id)
-            .order_by(AwardedProposal.rank, PilotMilestone.position)
-        )
-    )
+    return pilot_milestones_by_challenge([challenge.id]).get(challenge.id, [])
+
+
+def pilot_milestones_by_challenge(challenge_ids: list[int]) -> dict[int, list[PilotMilestone]]:
+    """The pilot milestones of several challenges' winners, in order, by challenge id (one
+    statement, e.g. for a page of open data)."""
+    found: dict[int, list[PilotMilestone]] = {}
+    for milestone, challenge_id in db.session.execute(
+        sa.select(PilotMilestone, AwardDecision.challenge_id)
+        .join(AwardedProposal, AwardedProposal.id == PilotMilestone.awarded_id)
+        .join(AwardDecision, AwardDecision.id == AwardedProposal.decision_id)
+        .where(AwardDecision.challenge_id.in_(challenge_ids))
+        .order_by(AwardedProposal.rank, PilotMilestone.position)
+    ):
+        found.setdefault(challenge_id, []).append(milestone)
+    return found
 
 
 def issue_correction(notice, staff: User, reason: str):

@@ -119,16 +119,23 @@ def _readiness_complete(challenge: Challenge) -> list:
 # --- rubric ----------------------------------------------------------------------------
 def rubric(challenge: Challenge) -> list[Criterion]:
     """The challenge's criteria in order, with their checklist items loaded."""
+    return rubrics([challenge.id]).get(challenge.id, [])
+
+
+def rubrics(challenge_ids: list[int]) -> dict[int, list[Criterion]]:
+    """Several challenges' criteria in order, with their checklist items, by challenge id
+    (one statement, e.g. for a page of open data)."""
     from sqlalchemy.orm import joinedload
 
-    return list(
-        db.session.scalars(
-            sa.select(Criterion)
-            .options(joinedload(Criterion.item))
-            .where(Criterion.challenge_id == challenge.id)
-            .order_by(Criterion.position)
-        )
-    )
+    found: dict[int, list[Criterion]] = {}
+    for criterion in db.session.scalars(
+        sa.select(Criterion)
+        .options(joinedload(Criterion.item))
+        .where(Criterion.challenge_id.in_(challenge_ids))
+        .order_by(Criterion.challenge_id, Criterion.position)
+    ):
+        found.setdefault(criterion.challenge_id, []).append(criterion)
+    return found
 
 
 def set_rubric(challenge: Challenge, staff: User, rows: list[dict]) -> list[Criterion]:

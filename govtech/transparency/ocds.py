@@ -13,7 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app, url_for
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import selectinload
 
 from govtech import clock
 from govtech.accounts.tax_ids import format_tax_id
@@ -25,9 +25,11 @@ from govtech.awards.models import (
     DecisionStatus,
     PilotMilestone,
 )
+from govtech.awards.services import pilot_milestones_by_challenge
 from govtech.challenges.models import PUBLIC_STATUSES, Challenge, ChallengeStatus, Question
 from govtech.evaluation.models import ConflictDeclaration, Criterion
 from govtech.evaluation.ranking import ranking
+from govtech.evaluation.services import rubrics
 from govtech.extensions import db
 from govtech.proposals.models import Proposal, ProposalStatus, Screening
 
@@ -71,14 +73,7 @@ def load_sources(challenges: list[Challenge]) -> ReleaseSources:
     """Load what the releases of `challenges` need in a fixed number of statements, however
     many challenges there are (a page of an OCDS package)."""
     ids = [c.id for c in challenges]
-    criteria: dict[int, list[Criterion]] = defaultdict(list)
-    for criterion in db.session.scalars(
-        sa.select(Criterion)
-        .options(joinedload(Criterion.item))
-        .where(Criterion.challenge_id.in_(ids))
-        .order_by(Criterion.challenge_id, Criterion.position)
-    ):
-        criteria[criterion.challenge_id].append(criterion)
+    criteria = rubrics(ids)
     with_questions = set(
         db.session.scalars(
             sa.select(Question.challenge_id).where(Question.challenge_id.in_(ids)).distinct()
@@ -124,16 +119,7 @@ def load_sources(challenges: list[Challenge]) -> ReleaseSources:
             .group_by(ConflictDeclaration.challenge_id)
         ).all()
     )
-    milestones: dict[int, list[PilotMilestone]] = defaultdict(list)
-    for milestone, challenge_id in db.session.execute(
-        sa.select(PilotMilestone, AwardDecision.challenge_id)
-        .join(AwardedProposal, AwardedProposal.id == PilotMilestone.awarded_id)
-        .join(AwardDecision, AwardDecision.id == AwardedProposal.decision_id)
-        .where(AwardDecision.challenge_id.in_(decided))
-        .order_by(AwardedProposal.rank, PilotMilestone.position)
-    ):
-        milestones[challenge_id].append(milestone)
-    sources.milestones = milestones
+    sources.milestones = pilot_milestones_by_challenge(decided)
     return sources
 
 
