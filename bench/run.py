@@ -127,9 +127,9 @@ def machine() -> dict:
 
 
 def _harfbuzz_subset() -> bool:
-    from weasyprint.text.ffi import harfbuzz_subset
+    from govtech.awards.notices import HARFBUZZ_SUBSET
 
-    return harfbuzz_subset is not None
+    return HARFBUZZ_SUBSET
 
 
 def scaled(scale: float) -> Plan:

@@ -88,6 +88,8 @@ def load_settings(instance_path: str) -> dict:
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL"),
         "FORCE_HTTPS": production and _bool("FORCE_HTTPS", True),
         "SHOW_DEMO_LOGINS": _bool("SHOW_DEMO_LOGINS", not production),
+        "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
+        "LOG_LEVELS": os.environ.get("LOG_LEVELS", ""),
         "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", 0)),
         # Read-only pages are cached while no state change is committed, for at most this
         # long (govtech/page_cache.py); 0 turns the cache off.

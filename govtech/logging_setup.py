@@ -8,6 +8,18 @@ from flask import g, has_request_context, request
 from pythonjsonlogger.json import JsonFormatter
 
 
+def logger_levels(setting: str) -> dict[str, str]:
+    """Parse LOG_LEVELS, "name=LEVEL,name=LEVEL"; an unknown level is a configuration error."""
+    levels = {}
+    for item in filter(None, (part.strip() for part in setting.split(","))):
+        name, _, level = item.partition("=")
+        level = level.strip().upper()
+        if not name.strip() or level not in logging.getLevelNamesMapping():
+            raise ValueError(f"LOG_LEVELS: {item!r} is not name=LEVEL")
+        levels[name.strip()] = level
+    return levels
+
+
 class RequestContextFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if has_request_context():
@@ -27,7 +39,13 @@ def configure_logging(app) -> None:
     root = logging.getLogger()
     if not any(isinstance(h.formatter, JsonFormatter) for h in root.handlers):
         root.addHandler(handler)
-    root.setLevel(app.config.get("LOG_LEVEL", "INFO"))
+    # Libraries stay at WARNING: without HarfBuzz, fontTools alone logs hundreds of INFO lines
+    # per award notice. Our own loggers ("govtech.*") and the dev server's access log keep
+    # LOG_LEVEL; LOG_LEVELS ("fontTools=DEBUG,weasyprint=INFO") raises a library on request.
+    root.setLevel(logging.WARNING)
+    logging.getLogger("govtech").setLevel(app.config.get("LOG_LEVEL", "INFO"))
+    for name, level in logger_levels(app.config.get("LOG_LEVELS", "")).items():
+        logging.getLogger(name).setLevel(level)
     app.logger.handlers.clear()
     app.logger.propagate = True
 

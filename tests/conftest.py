@@ -198,3 +198,23 @@ def login(client, email: str, password: str):
     response = client.post("/accounts/login", data={"email": email, "password": password})
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
     return response
+
+
+def pytest_report_header(config):
+    """One line on the optional system packages: what degrades or skips without them."""
+    import shutil
+    from pathlib import Path
+
+    from govtech.awards.notices import HARFBUZZ_SUBSET
+
+    chromium = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+    return (
+        "optional system packages: HarfBuzz subsetter: "
+        + ("present" if HARFBUZZ_SUBSET else "absent (notices use fontTools; make pdf-deps)")
+        + "; Chromium: "
+        + (
+            "present"
+            if Path(chromium).is_file()
+            else "absent (browser tests skip; make browser-deps)"
+        )
+    )
