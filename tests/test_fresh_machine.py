@@ -22,7 +22,7 @@ def _child_pytest(*args: str) -> subprocess.CompletedProcess:
         and not key.startswith("PYTEST_")
     }
     env["CHROMIUM_PATH"] = "/nonexistent/chromium"
-    return subprocess.run(
+    return subprocess.run(  # noqa: S603 - our own interpreter and arguments
         [sys.executable, "-m", "pytest", "-p", "tests.fresh_machine", "-p", "no:cacheprovider"]
         + list(args),
         cwd=ROOT,
