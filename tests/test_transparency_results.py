@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from govtech.accounts.models import SizeBand
-from govtech.awards.services import confirm_decision, propose_award
+from govtech.awards.services import confirm_decision, propose_award, propose_void
 from govtech.transparency.figures import ecosystem
 from tests import factories
 
@@ -42,6 +42,36 @@ def test_results_page_and_downloads(client, db):
     dictionary = client.get("/data-dictionary").get_data(as_text=True)
     for column in rows[0]:
         assert f"<code>{column}</code>" in dictionary
+
+
+def _csv_rows(client) -> list[dict]:
+    response = client.get("/results.csv")
+    assert response.status_code == 200
+    return list(csv.DictReader(io.StringIO(response.get_data(as_text=True), newline="")))
+
+
+def test_empty_cells_of_a_void_row_stay_empty_in_the_csv(client, db):
+    challenge, staff, proposals, evaluators = factories.evaluation_scenario()
+    for person in evaluators:
+        for proposal in proposals:
+            factories.score(proposal, person, [1, 1, 1, 1])
+    decision = propose_void(challenge, staff, "Ninguna propuesta alcanza el puntaje mínimo.")
+    confirm_decision(decision, factories.agency_staff(staff.agency))
+    db.session.commit()
+    (row,) = _csv_rows(client)
+    assert row["status"] == "void"
+    for column in ("winner", "winner_country", "winner_size_band", "awarded_amount", "score"):
+        assert row[column] == "", (column, row[column])
+
+
+@pytest.mark.parametrize("name", ["=1+1", "+1", "-1", "@SUM(A1)", "\t=1+1", "\r=1+1", "\t\r@x"])
+def test_every_formula_trigger_is_neutralised_in_the_csv(client, db, name):
+    challenge, proposals, notice = _awarded()
+    proposals[0].supplier.legal_name = name + " S.A."
+    db.session.commit()
+    row = _csv_rows(client)[0]
+    assert row["winner"] == "'" + name + " S.A."
+    assert row["reference"] == challenge.reference  # ordinary text stays as it is
 
 
 def test_ecosystem_matches_a_hand_computed_fixture(db):

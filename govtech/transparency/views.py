@@ -172,6 +172,19 @@ RESULT_COLUMNS = (
 )
 
 
+# What makes a spreadsheet read a cell as a formula (OWASP, CSV injection): = + - @, and a
+# leading tab or carriage return, which some spreadsheets skip before looking for one.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_cell(value):
+    """A CSV cell that no spreadsheet runs: text starting like a formula gets a leading
+    apostrophe; empty cells and everything else stay as they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
 def _flat_results() -> list[dict]:
     rows = []
     for r in figures.results():
@@ -207,10 +220,7 @@ def results_csv():
     writer = csv.DictWriter(buffer, fieldnames=RESULT_COLUMNS)
     writer.writeheader()
     for row in _flat_results():
-        # Cells starting with = + - @ are neutralised so spreadsheets do not run them.
-        writer.writerow(
-            {k: ("'" + v if isinstance(v, str) and v[:1] in "=+-@" else v) for k, v in row.items()}
-        )
+        writer.writerow({column: spreadsheet_cell(value) for column, value in row.items()})
     return Response(
         buffer.getvalue(),
         mimetype="text/csv",
