@@ -2,15 +2,21 @@
 
 Release ids are stable (one per event: publication, each addendum, the bids, cancellation,
 the award, the pilot); sealed content never appears before the deadline, and the bids
-extension's details only after the award.
+extension's details only after the award. Only fields of the standard and of the declared
+extensions appear, and no empty ones; records compile their releases by the standard's merging
+rules (ocdsmerge, with the release schema vendored in ocds_schema/, never fetched).
 """
 
 import datetime as dt
+import functools
+import json
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
+import ocdsmerge
 import sqlalchemy as sa
 from flask import current_app, url_for
 from sqlalchemy.orm import selectinload
@@ -37,6 +43,14 @@ BIDS_EXTENSION = (
     "https://raw.githubusercontent.com/open-contracting-extensions/ocds_bid_extension/"
     "v1.1.5/extension.json"
 )
+# parties/details/scale. The extension registry lists this extension at master only.
+PARTY_SCALE_EXTENSION = (
+    "https://raw.githubusercontent.com/open-contracting-extensions/"
+    "ocds_partyDetails_scale_extension/master/extension.json"
+)
+EXTENSIONS = [BIDS_EXTENSION, PARTY_SCALE_EXTENSION]
+# OCDS 1.1.5's release schema patched with EXTENSIONS (see ocds_schema/SOURCE.md).
+RELEASE_SCHEMA = Path(__file__).parent / "ocds_schema" / "release-schema.json"
 TENDER_STATUS = {
     ChallengeStatus.PUBLISHED: "active",
     ChallengeStatus.CLOSED: "active",
@@ -124,7 +138,33 @@ def load_sources(challenges: list[Challenge]) -> ReleaseSources:
 
 
 def _iso(moment: dt.datetime | None) -> str | None:
-    return moment.astimezone(dt.UTC).isoformat() if moment else None
+    if moment is None:
+        return None
+    if moment.utcoffset() is None:  # a naive time would be read as the server's local time
+        raise ValueError("OCDS dates must be timezone-aware")
+    return moment.astimezone(dt.UTC).isoformat()
+
+
+def _is_empty(value) -> bool:
+    return value is None or value in ([], {}) or (isinstance(value, str) and not value.strip())
+
+
+def _pruned(value):
+    """`value` without empty or blank strings, empty arrays, empty objects and nulls, at any
+    depth: OCDS asks publishers to omit a field rather than publish it empty (and a null in a
+    release would erase an earlier value when releases are merged)."""
+    if isinstance(value, dict):
+        pruned = {k: _pruned(v) for k, v in value.items()}
+        return {k: v for k, v in pruned.items() if not _is_empty(v)}
+    if isinstance(value, list):
+        return [v for v in map(_pruned, value) if not _is_empty(v)]
+    return value
+
+
+def language(challenge: Challenge) -> str:
+    """The language the challenge is written in, as OCDS asks (lowercase ISO 639-1): its
+    agency's locale without the region (`pt_BR` -> `pt`)."""
+    return challenge.agency.locale.replace("-", "_").split("_")[0].lower()
 
 
 def _money(amount: Decimal | None, currency: str) -> dict | None:
@@ -157,7 +197,8 @@ def _supplier_party(proposal: Proposal, roles: list[str]) -> dict:
             "legalName": supplier.legal_name,
         },
         "address": {"countryName": supplier.country},
-        "details": {"scale": "large" if supplier.size_band.value == "large" else "sme"},
+        # The partyScale codelist has our four size bands as codes (micro, small, medium, large).
+        "details": {"scale": supplier.size_band.value},
         "roles": roles,
     }
 
@@ -220,7 +261,11 @@ def _tender(
 def releases(challenge: Challenge, sources: ReleaseSources | None = None) -> list[dict]:
     """The challenge's releases in date order (`sources`: loaded with other challenges')."""
     sources = sources or load_sources([challenge])
-    base = {"ocid": ocid(challenge), "initiationType": "tender", "language": "es"}
+    return [_pruned(release) for release in _releases(challenge, sources)]
+
+
+def _releases(challenge: Challenge, sources: ReleaseSources) -> list[dict]:
+    base = {"ocid": ocid(challenge), "initiationType": "tender", "language": language(challenge)}
     buyer = _buyer(challenge)
     out = [
         {
@@ -274,6 +319,18 @@ def releases(challenge: Challenge, sources: ReleaseSources | None = None) -> lis
             }
         )
     if challenge.status is ChallengeStatus.CANCELLED:
+        tender = _tender(challenge, sources, status="cancelled")
+        # OCDS 1.1 has no tender.statusDetails (its extension is not on a host we can vendor
+        # from): the reason is a cancellationDetails document, as the codelist intends.
+        tender["documents"] = tender["documents"] + [
+            {
+                "id": f"{challenge.reference}-cancellation",
+                "documentType": "cancellationDetails",
+                "title": "Reasons for the cancellation",
+                "description": challenge.status_reason,
+                "datePublished": _iso(challenge.status_changed_at),
+            }
+        ]
         out.append(
             {
                 **base,
@@ -281,10 +338,7 @@ def releases(challenge: Challenge, sources: ReleaseSources | None = None) -> lis
                 "date": _iso(challenge.status_changed_at),
                 "tag": ["tenderCancellation"],
                 "parties": [buyer],
-                "tender": {
-                    **_tender(challenge, sources, status="cancelled"),
-                    "statusDetails": challenge.status_reason,
-                },
+                "tender": tender,
             }
         )
     if decision is not None:
@@ -402,7 +456,16 @@ def _award_release(challenge, decision, base, buyer, sources: ReleaseSources) ->
         ],
     }
     if void:
-        release["tender"]["statusDetails"] = decision.justification
+        # Why no award: a document's description (OCDS 1.1 has no tender.statusDetails).
+        documents.append(
+            {
+                "id": f"{challenge.reference}-void",
+                "documentType": "evaluationReports",
+                "title": "Reasons the challenge was declared void",
+                "description": decision.justification,
+                "datePublished": _iso(decision.confirmed_at),
+            }
+        )
         release["tender"]["documents"] = release["tender"]["documents"] + documents
     return release
 
@@ -423,12 +486,14 @@ def _contract_release(challenge, decision, base, buyer, milestones) -> dict:
                     {
                         "id": f"{w.rank}-{m.position}",
                         "title": m.name,
-                        "description": m.deliverable,
+                        # A milestone has no value in OCDS 1.1 nor in a registered extension:
+                        # the payment due on acceptance is told here, the payments made are
+                        # the implementation's transactions.
+                        "description": _milestone_description(m, challenge.currency),
                         "type": "delivery",
                         "dueDate": _iso(decision.confirmed_at + dt.timedelta(weeks=m.week)),
                         "status": "met" if m.status.value == "accepted" else "scheduled",
                         "dateMet": _iso(m.decided_at) if m.status.value == "accepted" else None,
-                        "value": _money(m.payment_amount, challenge.currency),
                     }
                     for m in own
                 ],
@@ -459,9 +524,20 @@ def _contract_release(challenge, decision, base, buyer, milestones) -> dict:
         "id": f"{ocid(challenge)}-contract",
         "date": _iso(latest),
         "tag": ["contract", "implementation"],
-        "parties": [buyer],
+        # The suppliers its transactions pay, with the roles the award gave them (roles are
+        # replaced, not added, when releases are merged).
+        "parties": [buyer]
+        + [_supplier_party(w.proposal, ["tenderer", "supplier"]) for w in decision.winners],
         "contracts": contracts,
     }
+
+
+def _milestone_description(milestone: PilotMilestone, currency: str) -> str:
+    if milestone.payment_amount is None:
+        return milestone.deliverable
+    return (
+        f"{milestone.deliverable}. Payment on acceptance: {milestone.payment_amount:.2f} {currency}"
+    )
 
 
 def release_package(rels: list[dict], uri: str) -> dict:
@@ -472,23 +548,23 @@ def release_package(rels: list[dict], uri: str) -> dict:
         "publishedDate": _iso(clock.now()),
         "publisher": {"name": current_app.config.get("OCDS_PUBLISHER", "Govtech Challenges")},
         "license": "https://creativecommons.org/licenses/by/4.0/",
-        "extensions": [BIDS_EXTENSION],
+        "extensions": list(EXTENSIONS),
         "releases": rels,
     }
 
 
+@functools.cache
+def _merger() -> ocdsmerge.Merger:
+    # The merge rules come from the vendored schema (read once): ocdsmerge would otherwise
+    # download the latest release schema.
+    return ocdsmerge.Merger(json.loads(RELEASE_SCHEMA.read_text(encoding="utf-8")))
+
+
 def compiled_record(challenge: Challenge, sources: ReleaseSources | None = None) -> dict:
-    """A record: the releases (embedded) and a compiled release, latest values winning."""
+    """A record: the releases (embedded) and the compiled release, merged by the standard's
+    rules (objects in arrays matched by id at every depth, the latest value winning)."""
     rels = releases(challenge, sources)
-    compiled: dict[str, Any] = {}
-    for release in rels:
-        for key, value in release.items():
-            if isinstance(value, dict) and isinstance(compiled.get(key), dict):
-                compiled[key] = {**compiled[key], **value}
-            else:
-                compiled[key] = value
-    compiled["id"] = f"{ocid(challenge)}-compiled"
-    compiled["tag"] = ["compiled"]
+    compiled = _merger().create_compiled_release(rels)
     return {"ocid": ocid(challenge), "releases": rels, "compiledRelease": compiled}
 
 
