@@ -101,10 +101,11 @@ class FiniteDecimalField(DecimalField):
 
 
 def options(
-    pairs: Iterable[tuple[str, object]], *, blank: bool = False, blank_label: object = ""
+    pairs: Iterable[tuple[str, object]], *, blank: bool = False, blank_label: object = None
 ) -> list[SelectChoice]:
-    """(value, label) pairs as WTForms choices, optionally after an empty first option."""
-    result = [SelectChoice("", blank_label)] if blank else []
+    """(value, label) pairs as WTForms choices, optionally after an empty first option, which
+    is labelled (HTML forbids an empty option without a label; screen readers read nothing)."""
+    result = [SelectChoice("", blank_label or _l("- Select -"))] if blank else []
     result += [SelectChoice(str(value), label) for value, label in pairs]
     return result
 

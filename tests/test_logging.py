@@ -35,7 +35,8 @@ def test_a_malformed_log_levels_setting_is_refused(setting):
         logger_levels(setting)
 
 
-def test_issuing_a_notice_logs_nothing_below_warning_from_libraries(app, db, caplog):
+def test_issuing_notices_logs_nothing_below_warning_from_libraries(app, db, caplog):
+    _confirmed()
     _confirmed()
     db.session.commit()
     chatter = [
@@ -44,3 +45,19 @@ def test_issuing_a_notice_logs_nothing_below_warning_from_libraries(app, db, cap
         if record.levelno < logging.WARNING and not record.name.startswith("govtech")
     ]
     assert not chatter, chatter[:5]
+    # Without HarfBuzz's subsetter: one line says so, not one per font of every notice.
+    fonts = [r for r in caplog.records if "HarfBuzz" in r.getMessage()]
+    assert len(fonts) <= 1, [r.getMessage() for r in fonts]
+
+
+def test_the_missing_subsetter_is_reported_once_per_process(monkeypatch, caplog):
+    from govtech.awards import notices
+
+    monkeypatch.setattr(notices, "HARFBUZZ_SUBSET", False)
+    monkeypatch.setattr(notices, "_slow_fonts_reported", False)
+    notices._report_font_subsetter()
+    notices._report_font_subsetter()
+    logging.getLogger("weasyprint").warning("Using fontTools instead of HarfBuzz-Subset")
+    lines = [r.getMessage() for r in caplog.records if "HarfBuzz" in r.getMessage()]
+    assert len(lines) == 1, lines
+    assert "make pdf-deps" in lines[0]

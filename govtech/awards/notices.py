@@ -220,6 +220,17 @@ def render_notice_pdf(record: dict, digest: str, language: str) -> bytes:
     return HTML(string=html, url_fetcher=StaticOnlyFetcher()).write_pdf()
 
 
+class _OncePerProcess(logging.Filter):
+    """Drops WeasyPrint's fontTools warning, which it repeats for every font of every notice;
+    `_report_font_subsetter` says it once instead."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "instead of HarfBuzz-Subset" not in record.getMessage()
+
+
+logging.getLogger("weasyprint").addFilter(_OncePerProcess())
+
+
 def _report_font_subsetter() -> None:
     global _slow_fonts_reported
     if not HARFBUZZ_SUBSET and not _slow_fonts_reported:
