@@ -30,12 +30,14 @@ translations: $(VENV)/.installed-runtime
 	@$(BIN)/pybabel compile --quiet --use-fuzzy -d govtech/translations 2>/dev/null || \
 	  $(BIN)/pybabel compile -d govtech/translations
 
+# Links, QR codes and notices (rendered by `seed demo`) point to the port that serves.
+run: export PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
 run: $(VENV)/.installed-runtime translations
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed checklist
 	$(BIN)/flask seed demo
 	@echo ""
-	@echo "  Govtech Challenge Platform: http://127.0.0.1:$(PORT)"
+	@echo "  Govtech Challenge Platform: $(PUBLIC_BASE_URL)"
 	@echo "  Demo logins (password: govtech-demo-2026):"
 	@echo "    admin       admin@example.org"
 	@echo "    agency      agencia@example.org, agencia2@example.org (Buenos Aires)"

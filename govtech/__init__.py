@@ -1,16 +1,21 @@
 """The govtech challenge platform: agile public procurement of innovation."""
 
 import datetime as dt
+import logging
 import os
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import Flask, has_request_context, request, session
+from flask import Flask, Request, Response, g, has_request_context, request, session
 from flask_login import current_user
+from werkzeug.exceptions import BadRequest, SecurityError
+from werkzeug.routing import MapAdapter
+from werkzeug.wsgi import get_host
 
 from govtech import page_cache
-from govtech.config import load_settings
+from govtech.config import check_public_base_url, load_settings
 from govtech.extensions import (
     babel,
     cache,
@@ -38,9 +43,68 @@ CONTENT_SECURITY_POLICY = {
 }
 
 
+log = logging.getLogger(__name__)
+
+# Load balancers probe by IP: the health check answers whatever the Host, as it builds no
+# link and reads no session, so a forged Host can poison nothing there.
+HOST_EXEMPT_PATHS = frozenset({"/healthz"})
+
+
+class PublicURLFlask(Flask):
+    """Flask whose absolute URLs are built on PUBLIC_BASE_URL when it is set, inside a
+    request and outside one (CLI), never on the Host header a client sent."""
+
+    def create_url_adapter(self, request: Request | None) -> MapAdapter | None:
+        """Bind the URL map; external URLs take the public URL's scheme, host and path."""
+        base = self.config.get("PUBLIC_BASE_URL")
+        if request is None:
+            if not base:
+                return super().create_url_adapter(None)
+            parts = urlsplit(base)
+            return self.url_map.bind(
+                parts.netloc, script_name=parts.path or "/", url_scheme=parts.scheme
+            )
+        # Flask's own TRUSTED_HOSTS check would run here and leave a refused request
+        # without an adapter (its error page then fails to build a link: a 500); the
+        # Host is checked before the app instead (HostGuard).
+        subdomain = self.url_map.default_subdomain or ""
+        if not base:
+            return self.url_map.bind_to_environ(
+                request.environ, server_name=self.config["SERVER_NAME"], subdomain=subdomain
+            )
+        parts = urlsplit(base)
+        # Matching still uses the request's path; building uses the public URL.
+        adapter = self.url_map.bind_to_environ(
+            request.environ, server_name=parts.netloc, subdomain=subdomain
+        )
+        adapter.url_scheme = parts.scheme
+        if parts.path.rstrip("/"):
+            adapter.script_name = parts.path
+        return adapter
+
+
+class HostGuard:
+    """WSGI middleware: a request whose Host is not in TRUSTED_HOSTS gets a bare 400
+    before any of the app runs (nothing rendered, no link built, no session read)."""
+
+    def __init__(self, wsgi_app, app: Flask) -> None:
+        self.wsgi_app = wsgi_app
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        hosts = self.app.config.get("TRUSTED_HOSTS")
+        if hosts and environ.get("PATH_INFO") not in HOST_EXEMPT_PATHS:
+            try:
+                get_host(environ, trusted_hosts=hosts)
+            except SecurityError:
+                log.warning("request for an untrusted host refused")
+                return BadRequest("Unknown host.")(environ, start_response)
+        return self.wsgi_app(environ, start_response)
+
+
 def create_app(config: dict | None = None) -> Flask:
     """Application factory: settings from the environment, overridden by `config`."""
-    app = Flask(
+    app = PublicURLFlask(
         __name__,
         instance_path=os.environ.get("GOVTECH_INSTANCE_PATH", str(ROOT / "instance")),
         instance_relative_config=True,
@@ -52,7 +116,12 @@ def create_app(config: dict | None = None) -> Flask:
     app.config["SEEDS_DIR"] = str(ROOT / "seeds")
     if config:
         app.config.from_mapping(config)
+    if app.config.get("PUBLIC_BASE_URL"):
+        check_public_base_url(app.config["PUBLIC_BASE_URL"])
+        app.config["PUBLIC_BASE_URL"] = app.config["PUBLIC_BASE_URL"].rstrip("/")
 
+    # Inside ProxyFix: the Host checked is the one the proxy forwarded.
+    app.wsgi_app = HostGuard(app.wsgi_app, app)
     if app.config["TRUSTED_PROXIES"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -67,7 +136,29 @@ def create_app(config: dict | None = None) -> Flask:
     register_errorhandlers(app)
     register_commands(app)
     register_template_helpers(app)
+    register_response_headers(app)
     return app
+
+
+def register_response_headers(app: Flask) -> None:
+    """Headers every response gets after its view (cached pages replayed included)."""
+
+    @app.after_request
+    def keep_personal_pages_private(response: Response) -> Response:
+        # A signed-in page, or one that sets or carries a session (its cookie, a CSRF
+        # token made for it), must not be kept by a shared cache or the browser's disk.
+        if _is_personal(app, response):
+            response.headers["Cache-Control"] = "private, no-store"
+        return response
+
+
+def _is_personal(app: Flask, response: Response) -> bool:
+    if "Set-Cookie" in response.headers or app.session_interface.should_set_cookie(app, session):
+        return True
+    if "csrf_token" in g:  # flask-wtf keeps the token it put in this page here
+        return True
+    # Static files are the same for everyone; they keep their own caching headers.
+    return current_user.is_authenticated and request.endpoint != "static"
 
 
 def select_locale() -> str:

@@ -3,6 +3,7 @@
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 
 class ConfigurationError(RuntimeError):
@@ -38,6 +39,50 @@ def database_url(instance_path: str) -> str:
     return url
 
 
+def public_base_url(production: bool) -> str | None:
+    """PUBLIC_BASE_URL, checked: every link the platform writes (emails, notices, QR codes,
+    OCDS, the API) is built on it, so in production it must be set and be HTTPS."""
+    url = (os.environ.get("PUBLIC_BASE_URL") or "").strip()
+    if not url:
+        if production:
+            raise ConfigurationError(
+                "PUBLIC_BASE_URL must be set when GOVTECH_ENV=production "
+                "(links in emails, notices and the API are built on it)."
+            )
+        return None
+    check_public_base_url(url)
+    if production and urlsplit(url).scheme != "https":
+        raise ConfigurationError("PUBLIC_BASE_URL must be an https:// URL in production.")
+    return url.rstrip("/")
+
+
+def check_public_base_url(url: str) -> None:
+    """Refuse a public URL links cannot be built on (no host, a query, credentials...)."""
+    parts = urlsplit(url)
+    if (
+        parts.scheme not in {"http", "https"}
+        or not parts.hostname
+        or parts.query
+        or parts.fragment
+        or parts.username
+        or parts.password
+    ):
+        raise ConfigurationError(
+            f"PUBLIC_BASE_URL must be an absolute http(s) URL such as "
+            f"https://compras.example.gov, not {url!r}."
+        )
+
+
+def trusted_hosts(production: bool, base_url: str | None) -> list[str] | None:
+    """The Host values requests may carry: in production the public URL's host plus any
+    in TRUSTED_HOSTS (comma-separated; a leading dot allows subdomains); in development
+    only those in TRUSTED_HOSTS, if set (None: any host)."""
+    extra = [h.strip() for h in os.environ.get("TRUSTED_HOSTS", "").split(",") if h.strip()]
+    if production and base_url:
+        return [urlsplit(base_url).hostname, *extra]
+    return extra or None
+
+
 def load_settings(instance_path: str) -> dict:
     """Build the configuration mapping from the environment."""
     production = os.environ.get("GOVTECH_ENV", "development") == "production"
@@ -48,6 +93,7 @@ def load_settings(instance_path: str) -> dict:
         raise ConfigurationError("SECRET_KEY must be at least 32 characters in production.")
     if not secret_key:
         secret_key = _instance_secret_key(instance_path)
+    base_url = public_base_url(production)
 
     return {
         "ENV_NAME": "production" if production else "development",
@@ -85,7 +131,10 @@ def load_settings(instance_path: str) -> dict:
         "LANGUAGES": {"es": "Español", "pt_BR": "Português", "en": "English"},
         "PASSWORD_RESET_MAX_AGE": int(os.environ.get("PASSWORD_RESET_MAX_AGE", 3600)),
         "OCDS_PREFIX": os.environ.get("OCDS_PREFIX", "ocds-govtech"),
-        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL"),
+        # Links are built on it in every context (govtech/__init__.py, PublicURLFlask).
+        "PUBLIC_BASE_URL": base_url,
+        # Requests for other hosts are refused with a 400 (govtech/__init__.py, host_guard).
+        "TRUSTED_HOSTS": trusted_hosts(production, base_url),
         "FORCE_HTTPS": production and _bool("FORCE_HTTPS", True),
         "SHOW_DEMO_LOGINS": _bool("SHOW_DEMO_LOGINS", not production),
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),

@@ -40,11 +40,14 @@ def main_navigation() -> list[tuple[str, str]]:
 
 
 def public_url(endpoint: str, **values) -> str:
-    """An absolute URL for emails, PDFs and QR codes, also outside a request (CLI)."""
+    """An absolute URL for emails, PDFs and QR codes, also outside a request (CLI).
+
+    With PUBLIC_BASE_URL set, every absolute URL is built on it (govtech.PublicURLFlask);
+    without it (development), a request's own host, or the development server's address.
+    """
     from flask import current_app, has_request_context
 
-    base = current_app.config.get("PUBLIC_BASE_URL")
-    if has_request_context() and not base:
+    if has_request_context() or current_app.config.get("PUBLIC_BASE_URL"):
         return url_for(endpoint, _external=True, **values)
-    with current_app.test_request_context(base_url=base or "http://127.0.0.1:5000"):
+    with current_app.test_request_context(base_url="http://127.0.0.1:5000"):
         return url_for(endpoint, _external=True, **values)

@@ -30,6 +30,7 @@ def test_production_refuses_to_start_without_secret_key(monkeypatch, tmp_path):
     with pytest.raises(ConfigurationError):
         load_settings(str(tmp_path))
     monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://compras.example.gov")
     settings = load_settings(str(tmp_path))
     assert settings["SESSION_COOKIE_SECURE"] is True
     assert settings["SHOW_DEMO_LOGINS"] is False
