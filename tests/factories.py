@@ -283,7 +283,11 @@ def evaluation_scenario(
     import time_machine
 
     from govtech.challenges.services import close_due_challenges, start_evaluation
-    from govtech.evaluation.panel import declare_conflicts, invite_evaluator
+    from govtech.evaluation.panel import (
+        accept_panel_invitation,
+        declare_conflicts,
+        invite_evaluator,
+    )
     from govtech.proposals.services import screen_proposal
 
     staff = agency_staff()
@@ -302,7 +306,7 @@ def evaluation_scenario(
     evaluators = []
     for n in range(n_evaluators):
         person = evaluator(name=f"Evaluadora {n + 1}")
-        invite_evaluator(challenge, staff, person.email, "Experta")
+        accept_panel_invitation(invite_evaluator(challenge, staff, person.email, "Experta"), person)
         if declare:
             declare_conflicts(challenge, person, {p.id: (False, None, None) for p in proposals})
         evaluators.append(person)

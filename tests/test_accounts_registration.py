@@ -1,5 +1,7 @@
 """Registration of suppliers and agencies, with bad input refused field by field."""
 
+import re
+
 import sqlalchemy as sa
 
 from govtech.accounts.models import Agency, Role, Supplier, User
@@ -38,9 +40,20 @@ def _users(db):
     return db.session.scalars(sa.select(User)).all()
 
 
-def test_supplier_registers_with_normalised_tax_id_and_is_signed_in(client, db):
+def _confirmation_link(outbox, email: str) -> str:
+    message = next(m for m in outbox if m.recipients == [email])
+    match = re.search(r"http://govtech\.test(/accounts/register/confirm/\S+)", message.body)
+    assert match, message.body
+    return match.group(1)
+
+
+def test_supplier_registers_by_email_link_with_normalised_tax_id(client, db, outbox):
     response = client.post("/accounts/register", data=SUPPLIER_FORM)
     assert response.status_code == 302
+    assert _users(db) == []  # nothing exists until the address is confirmed
+    link = _confirmation_link(outbox, "valentina@example.org")
+    assert "Datos Abiertos S.A.S." in client.get(link).get_data(as_text=True)
+    assert client.post(link).headers["Location"].endswith("/dashboard")
     user = db.session.scalar(sa.select(User))
     assert user.email == "valentina@example.org"
     assert user.role is Role.SUPPLIER_MEMBER
@@ -50,16 +63,34 @@ def test_supplier_registers_with_normalised_tax_id_and_is_signed_in(client, db):
     actions = db.session.scalars(sa.select(AuditEntry.action)).all()
     assert "supplier.registered" in actions
     assert "user.created" in actions
+    # The link works once.
+    client.post("/accounts/logout")
+    assert client.post(link).headers["Location"].endswith("/accounts/login")
+    assert len(_users(db)) == 1
+    login_page = client.post(
+        "/accounts/login",
+        data={"email": "valentina@example.org", "password": SUPPLIER_FORM["password"]},
+    )
+    assert login_page.status_code == 302
 
 
-def test_agency_registers_unverified(client, db):
+def test_agency_registers_unverified(client, db, outbox):
     response = client.post("/accounts/register", data=AGENCY_FORM)
     assert response.status_code == 302
+    client.post(_confirmation_link(outbox, "martin@example.org"))
     agency = db.session.scalar(sa.select(Agency))
     assert agency.code == "BA-INNOVA"
     assert not agency.is_verified
     page = client.get("/dashboard").get_data(as_text=True)
     assert "waiting for verification" in page
+
+
+def test_a_forged_or_altered_confirmation_link_is_a_404(client, db, outbox):
+    client.post("/accounts/register", data=SUPPLIER_FORM)
+    link = _confirmation_link(outbox, "valentina@example.org")
+    assert client.get(link[:-3] + "xyz").status_code == 404
+    assert client.post("/accounts/register/confirm/e30.AAAA.BBBB").status_code == 404
+    assert _users(db) == []
 
 
 def _post_errors(client, db, changes, field_id):
@@ -104,13 +135,19 @@ def test_invalid_tax_id_refused(client, db):
     assert "not a valid tax id" in page
 
 
-def test_duplicate_email_refused(client, db):
+def test_duplicate_email_gets_the_new_answer_and_its_owner_an_email(client, db, outbox):
     factories.supplier_member(email="valentina@example.org")
     db.session.commit()
-    response = client.post("/accounts/register", data=SUPPLIER_FORM)
-    assert response.status_code == 400
-    assert "already exists" in response.get_data(as_text=True)
+    data = {**AGENCY_FORM, "email": "Valentina@Example.org"}
+    response = client.post("/accounts/register", data=data, follow_redirects=True)
+    assert response.status_code == 200
+    assert "Check your email" in response.get_data(as_text=True)
     assert len(_users(db)) == 1
+    [message] = outbox
+    assert message.recipients == ["valentina@example.org"]
+    assert "http://govtech.test/accounts/login" in message.body
+    assert "http://govtech.test/accounts/password/forgot" in message.body
+    assert "/accounts/register/confirm/" not in message.body
 
 
 def test_duplicate_tax_id_in_same_country_refused(client, db):

@@ -16,7 +16,12 @@ from govtech.evaluation.models import (
     Scorecard,
     ScorecardStatus,
 )
-from govtech.evaluation.panel import declare_conflicts, invite_evaluator, resolve_flag
+from govtech.evaluation.panel import (
+    accept_panel_invitation,
+    declare_conflicts,
+    invite_evaluator,
+    resolve_flag,
+)
 from govtech.evaluation.ranking import divergences, open_divergences, ranking
 from govtech.evaluation.scorecards import reopen_scorecard, save_scorecard, scorecard_for
 from govtech.evaluation.services import EvaluationError, StaleScorecard, set_rubric
@@ -502,8 +507,10 @@ def test_invited_expert_creates_an_evaluator_account(app, db, outbox):
         ).status_code
         == 403
     )
+    # A bidder's address may be invited (the agency is not told whose it is), never seated.
+    invitation = invite_evaluator(challenge, staff, bidder_member.email, "Juez y parte")
     with pytest.raises(EvaluationError):
-        invite_evaluator(challenge, staff, bidder_member.email, "Juez y parte")
+        accept_panel_invitation(invitation, bidder_member)
 
 
 def test_opening_a_scorecard_writes_nothing_and_the_first_save_works(app, db):

@@ -49,10 +49,14 @@ def test_public_and_agency_pages_do_not_query_per_row(app, db):
 def _scored_panel(person, n_bidders: int):
     """A challenge in evaluation with `person` on its panel and every scorecard submitted
     (one divergence per proposal, so the consensus forms show too)."""
-    from govtech.evaluation.panel import declare_conflicts, invite_evaluator
+    from govtech.evaluation.panel import (
+        accept_panel_invitation,
+        declare_conflicts,
+        invite_evaluator,
+    )
 
     challenge, staff, proposals, evaluators = factories.evaluation_scenario(n_bidders, 2)
-    invite_evaluator(challenge, staff, person.email, "Experta")
+    accept_panel_invitation(invite_evaluator(challenge, staff, person.email, "Experta"), person)
     declare_conflicts(challenge, person, {p.id: (False, None, None) for p in proposals})
     values = ([1, 4, 2, 5], [4, 4, 3, 5], [2, 3, 2, 4])
     for proposal in proposals:

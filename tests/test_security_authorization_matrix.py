@@ -42,7 +42,12 @@ from govtech.challenges.services import (
     start_evaluation,
 )
 from govtech.evaluation.models import ConflictKind, Criterion
-from govtech.evaluation.panel import declarations_of, declare_conflicts, invite_evaluator
+from govtech.evaluation.panel import (
+    accept_panel_invitation,
+    declarations_of,
+    declare_conflicts,
+    invite_evaluator,
+)
 from govtech.evaluation.services import rubric
 from govtech.extensions import db
 from govtech.proposals.models import Proposal, ProposalStatus, Screening
@@ -261,6 +266,9 @@ EXPECTED: dict[str, list[Probe]] = {
     "accounts.login": [get("login form", both(EVERYONE))],
     "accounts.logout": [post("own session", both(SIGNED_IN), effect=_signed_out)],
     "accounts.register": [get("registration form", both(EVERYONE))],
+    # The emailed link is the credential; an invalid one reaches nobody.
+    "accounts.confirm_registration": [
+        get("an invalid registration link", both(NOBODY_HIDDEN), lambda s: {"token": "no-such"})],
     "accounts.forgot_password": [get("reset request form", both(EVERYONE))],
     # The link is the credential: whoever holds bidder A's may open the form.
     "accounts.reset_password": [
@@ -522,6 +530,8 @@ def _scenario() -> tuple[SimpleNamespace, dict]:
     panel = [users["assigned"], users["conflicted"], factories.evaluator(), factories.evaluator()]
     assignments = [invite_evaluator(challenge, staff, p.email, "Experta") for p in panel]
     other_assignment = invite_evaluator(other_challenge, other_staff, panel[0].email, "Experta")
+    for assignment, person in [*zip(assignments, panel, strict=True), (other_assignment, panel[0])]:
+        accept_panel_invitation(assignment, person)
     s = SimpleNamespace(
         users={actor: user and user.id for actor, user in users.items()},
         staff=staff.id,

@@ -45,6 +45,7 @@ from govtech.evaluation.models import (
     ScorecardStatus,
 )
 from govtech.evaluation.panel import (
+    accept_panel_invitation,
     assignment_of,
     declare_conflicts,
     invitation_token,
@@ -292,7 +293,7 @@ def newcomer(db, scenario):
             tax_id=bidder.tax_id,
         )
     )
-    invite_evaluator(challenge, staff, person.email, "Experta")
+    accept_panel_invitation(invite_evaluator(challenge, staff, person.email, "Experta"), person)
     db.session.commit()
     return person
 
@@ -696,6 +697,7 @@ DRIVEN_BY = {
     "accounts.login": (FIRST, "test_login"),
     "accounts.logout": (FIRST, "test_buttons"),
     "accounts.organisation": (FIRST, "test_supplier_profile"),
+    "accounts.confirm_registration": (FIRST, "test_confirm_registration"),
     "accounts.register": (FIRST, "test_register"),
     "accounts.reset_password": (FIRST, "test_reset_password"),
     "accounts.verify": (THIS, "test_verify_agency"),

@@ -5,6 +5,7 @@ import secrets
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -15,12 +16,17 @@ from govtech.accounts.models import Agency, GovernmentLevel, Role, SizeBand, Sup
 from govtech.accounts.tax_ids import normalise_tax_id
 from govtech.audit.services import record
 from govtech.extensions import db
+from govtech.navigation import public_url
+from govtech.notifications import notify
 from govtech.rules import RuleViolation
 
 MIN_PASSWORD_LENGTH = 10
 MAX_FAILED_LOGINS = 5
 LOCKOUT = dt.timedelta(minutes=15)
 _RESET_SALT = "govtech.password-reset"
+_REGISTRATION_SALT = "govtech.registration"
+# How long the link that finishes a registration works.
+REGISTRATION_MAX_AGE = dt.timedelta(hours=24)
 
 
 class AccountError(RuleViolation):
@@ -68,12 +74,14 @@ def create_user(
     locale: str | None = None,
     actor: User | None = None,
     check_password: bool = True,
+    password_hash: str | None = None,
 ) -> User:
-    """Create an account after checking the email is free and the password is strong."""
+    """Create an account after checking the email is free and the password is strong
+    (`password_hash`: one hashed when the password was checked, at registration)."""
     email = normalise_email(email)
     if email_taken(email):
         raise AccountError(_l("An account with this email already exists."), "email")
-    if check_password:
+    if check_password and password_hash is None:
         problem = password_problem(password, [email, full_name])
         if problem:
             raise AccountError(problem, "password")
@@ -84,7 +92,7 @@ def create_user(
     user = User(
         email=email,
         full_name=full_name.strip(),
-        password_hash=hash_password(password),
+        password_hash=password_hash or hash_password(password),
         role=role,
         agency=agency,
         supplier=supplier,
@@ -115,15 +123,7 @@ def register_supplier(
     actor: User | None = None,
 ) -> Supplier:
     """Register a supplier organisation; its tax id must be valid and new in its country."""
-    compact = normalise_tax_id(country, tax_id)
-    exists = db.session.scalar(
-        sa.select(Supplier.id).where(Supplier.country == country, Supplier.tax_id == compact)
-    )
-    if exists:
-        raise AccountError(
-            _l("This organisation is already registered. Ask one of its members to invite you."),
-            "tax_id",
-        )
+    compact = _new_supplier_tax_id(country, tax_id)
     supplier = Supplier(
         legal_name=legal_name.strip(),
         tax_id=compact,
@@ -138,6 +138,28 @@ def register_supplier(
     return supplier
 
 
+def _new_supplier_tax_id(country: str, tax_id: str) -> str:
+    """The compact tax id, refused when a supplier of the country already has it."""
+    compact = normalise_tax_id(country, tax_id)
+    exists = db.session.scalar(
+        sa.select(Supplier.id).where(Supplier.country == country, Supplier.tax_id == compact)
+    )
+    if exists:
+        raise AccountError(
+            _l("This organisation is already registered. Ask one of its members to invite you."),
+            "tax_id",
+        )
+    return compact
+
+
+def _new_agency_code(code: str) -> str:
+    """The agency code in capitals, refused when another agency has it."""
+    code = code.strip().upper()
+    if db.session.scalar(sa.select(Agency.id).where(Agency.code == code)):
+        raise AccountError(_l("This agency code is already in use."), "code")
+    return code
+
+
 def register_agency(
     *,
     name: str,
@@ -150,9 +172,7 @@ def register_agency(
     actor: User | None = None,
 ) -> Agency:
     """Register a public agency, unverified until a platform admin checks it."""
-    code = code.strip().upper()
-    if db.session.scalar(sa.select(Agency.id).where(Agency.code == code)):
-        raise AccountError(_l("This agency code is already in use."), "code")
+    code = _new_agency_code(code)
     agency = Agency(
         name=name.strip(),
         code=code,
@@ -168,28 +188,117 @@ def register_agency(
     return agency
 
 
-def sign_up(*, email: str, password: str, full_name: str, organisation, locale: str | None):
-    """Register a person with the organisation they represent (a registered supplier or agency).
+def request_registration(
+    *,
+    email: str,
+    password: str,
+    full_name: str,
+    organisation: dict,
+    locale: str | None,
+) -> None:
+    """Start a registration: email the address a link that creates the account, or, when
+    an account already uses the address, tell its owner how to sign in instead.
 
-    `organisation` is a callable that registers the organisation; it runs only after the
-    email and password pass, so a refused sign-up leaves nothing behind.
+    `organisation` holds the supplier's or agency's fields under "supplier" or "agency".
+    The applicant gets the same answer, and the same work is done, either way (the
+    password checked and hashed, one email written); nothing is stored until the link is
+    followed, so neither the page, its timing nor the audit log tells whether the email
+    has an account.
     """
-    if email_taken(email):
-        raise AccountError(_l("An account with this email already exists."), "email")
-    problem = password_problem(password, [normalise_email(email), full_name])
+    email = normalise_email(email)
+    problem = password_problem(password, [email, full_name])
     if problem:
         raise AccountError(problem, "password")
-    org = organisation()
-    is_supplier = isinstance(org, Supplier)
-    return create_user(
-        email=email,
-        password=password,
-        full_name=full_name,
-        role=Role.SUPPLIER_MEMBER if is_supplier else Role.AGENCY_STAFF,
-        supplier=org if is_supplier else None,
-        agency=None if is_supplier else org,
+    if "supplier" in organisation:
+        values = organisation["supplier"]
+        _new_supplier_tax_id(values["country"], values["tax_id"])
+    else:
+        _new_agency_code(organisation["agency"]["code"])
+    password_hash = hash_password(password)  # on both paths: they cost the same
+    owner = db.session.scalar(sa.select(User).where(User.email == email))
+    if owner is not None:
+        notify(
+            owner.email,
+            "registration_existing",
+            locale=owner.locale,
+            user=owner,
+            login_url=public_url("accounts.login"),
+            reset_url=public_url("accounts.forgot_password"),
+        )
+        return
+    application = {
+        "email": email,
+        "full_name": full_name.strip(),
+        "locale": locale,
+        "password_hash": password_hash,
+        **organisation,
+    }
+    notify(
+        email,
+        "registration_confirm",
         locale=locale,
-        check_password=False,
+        full_name=application["full_name"],
+        url=public_url(
+            "accounts.confirm_registration",
+            token=_registration_serializer().dumps(application),
+        ),
+        hours=int(REGISTRATION_MAX_AGE.total_seconds() // 3600),
+    )
+
+
+def _registration_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_REGISTRATION_SALT)
+
+
+def registration_for_token(token: str) -> dict | None:
+    """The registration a valid, unexpired confirmation link carries, or None."""
+    try:
+        data = _registration_serializer().loads(
+            token, max_age=int(REGISTRATION_MAX_AGE.total_seconds())
+        )
+    except (BadSignature, SignatureExpired):
+        return None
+    if not isinstance(data, dict) or not ({"supplier", "agency"} & data.keys()):
+        return None
+    return data
+
+
+def complete_registration(application: dict) -> User:
+    """Create the organisation and the account of a registration whose email was
+    confirmed (its link followed); a second use of the link is refused."""
+    if email_taken(application["email"]):
+        raise AccountError(_l("This registration is already complete: sign in."), "email")
+    if "supplier" in application:
+        values = application["supplier"]
+        organisation = register_supplier(
+            legal_name=values["legal_name"],
+            tax_id=values["tax_id"],
+            country=values["country"],
+            size_band=SizeBand(values["size_band"]),
+            founding_year=values["founding_year"],
+            website=values.get("website"),
+        )
+        role = Role.SUPPLIER_MEMBER
+    else:
+        values = application["agency"]
+        organisation = register_agency(
+            name=values["name"],
+            code=values["code"],
+            country=values["country"],
+            level=GovernmentLevel(values["level"]),
+            time_zone=values["time_zone"],
+            locale=values.get("locale") or "es",
+        )
+        role = Role.AGENCY_STAFF
+    return create_user(
+        email=application["email"],
+        password="",
+        password_hash=application["password_hash"],
+        full_name=application["full_name"],
+        role=role,
+        supplier=organisation if role is Role.SUPPLIER_MEMBER else None,
+        agency=organisation if role is Role.AGENCY_STAFF else None,
+        locale=application.get("locale"),
     )
 
 
@@ -234,7 +343,10 @@ def authenticate(email: str, password: str) -> User | None:
     """Return the user when the credentials match and the account is not locked.
 
     Failures count towards a temporary lockout; the caller shows one generic message
-    whatever the reason, so the response never tells whether the email exists.
+    whatever the reason. Every failed attempt writes one audit entry (on the account, when
+    the email has one) and the password is hashed whatever the account's state, so
+    neither the response, its timing nor the audit log's length tells whether the email
+    exists or the account is locked.
     """
     # populate_existing: the signed-in user's row may be a cached copy (accounts/sessions.py);
     # the failure count must be read as it is now.
@@ -244,18 +356,33 @@ def authenticate(email: str, password: str) -> User | None:
         .execution_options(populate_existing=True)
     )
     now = clock.now()
+    matches = check_password_hash(user.password_hash if user else _DUMMY_HASH, password)
     if user is None:
-        # Same work as a real check, so timing does not reveal unknown emails.
-        check_password_hash(_DUMMY_HASH, password)
+        record("user.sign_in_failed", None, reason="no_account")
         return None
     if user.locked_until and user.locked_until > now:
+        record("user.sign_in_failed", user, reason="locked")
         return None
-    if not user.active or not check_password_hash(user.password_hash, password):
+    if not user.active or not matches:
         user.failed_logins += 1
         if user.failed_logins >= MAX_FAILED_LOGINS:
             user.locked_until = now + LOCKOUT
             user.failed_logins = 0
-            record("user.locked", user, actor=user, until=user.locked_until)
+            # One entry per attempt: the lockout's stands for the failure that caused it.
+            record(
+                "user.locked",
+                user,
+                actor=user,
+                until=user.locked_until,
+                failed_logins=MAX_FAILED_LOGINS,
+            )
+        else:
+            record(
+                "user.sign_in_failed",
+                user,
+                reason="password" if user.active else "inactive",
+                failed_logins=user.failed_logins,
+            )
         db.session.flush()
         return None
     user.failed_logins = 0
@@ -275,6 +402,34 @@ def _reset_serializer() -> URLSafeTimedSerializer:
 def password_reset_token(user: User) -> str:
     """A signed token bound to the current password hash, so it works once."""
     return _reset_serializer().dumps({"uid": user.id, "pw": user.password_hash[-16:]})
+
+
+def request_password_reset(email: str) -> None:
+    """Email a reset link to the account that uses `email`, or tell the address that no
+    active account uses it.
+
+    Both answers cost the same (one email written and sent, one audit entry), so neither
+    the page, its timing nor the audit log's length tells whether the account exists.
+    """
+    email = normalise_email(email)
+    user = db.session.scalar(sa.select(User).where(User.email == email))
+    if user is not None and user.active:
+        notify(
+            user.email,
+            "password_reset",
+            locale=user.locale,
+            user=user,
+            url=public_url("accounts.reset_password", token=password_reset_token(user)),
+        )
+        record("user.password_reset_requested", user, actor=user)
+        return
+    notify(
+        email,
+        "password_reset_no_account",
+        locale=str(get_locale()),
+        url=public_url("accounts.register"),
+    )
+    record("user.password_reset_requested", None, account=False)
 
 
 def user_for_reset_token(token: str) -> User | None:

@@ -1,7 +1,7 @@
 """Sign-in, registration, password reset and agency verification."""
 
 import sqlalchemy as sa
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
@@ -15,18 +15,17 @@ from govtech.accounts.forms import (
     RegistrationForm,
     SupplierProfileForm,
 )
-from govtech.accounts.models import Agency, GovernmentLevel, Role, SizeBand, User
+from govtech.accounts.models import Agency, Role, SizeBand
 from govtech.accounts.services import (
     AccountError,
     authenticate,
     change_password,
+    complete_registration,
     end_sessions,
-    normalise_email,
-    password_reset_token,
-    register_agency,
-    register_supplier,
+    registration_for_token,
+    request_password_reset,
+    request_registration,
     set_password,
-    sign_up,
     update_supplier_profile,
     user_for_reset_token,
     verify_agency,
@@ -36,7 +35,6 @@ from govtech.accounts.tax_ids import InvalidTaxId
 from govtech.audit.services import record
 from govtech.extensions import db, limiter
 from govtech.navigation import safe_next
-from govtech.notifications import notify
 from govtech.permissions import public, roles, signed_in
 
 AUTH_LIMIT = "10 per minute; 50 per hour"
@@ -45,7 +43,7 @@ AUTH_LIMIT = "10 per minute; 50 per hour"
 bp.before_app_request(enforce_session_timeouts)
 
 
-def _start_session(user: User) -> None:
+def _start_session(user) -> None:
     """Sign the user in with a fresh session (prevents session fixation)."""
     language = session.get("language")
     session.clear()
@@ -66,7 +64,7 @@ def login():
     if form.validate_on_submit():
         user = authenticate(form.email.data, form.password.data)
         if user is None:
-            db.session.commit()  # keep the failed-attempt count
+            db.session.commit()  # keep the failed attempt: its count and its audit entry
             form.password.errors.append(
                 _("Email or password is incorrect, or the account is temporarily locked.")
             )
@@ -96,36 +94,35 @@ def logout():
 @limiter.limit(AUTH_LIMIT, methods=["POST"])
 @public
 def register():
-    """Create an account with the organisation it represents."""
+    """Ask for an account with the organisation it represents; the link emailed creates it."""
     if current_user.is_authenticated:
         return redirect(url_for("site.dashboard"))
     form = RegistrationForm()
     if form.validate_on_submit():
         if form.account_type.data == "supplier":
-
-            def organisation():
-                return register_supplier(
-                    legal_name=form.legal_name.data,
-                    tax_id=form.tax_id.data,
-                    country=form.supplier_country.data,
-                    size_band=SizeBand(form.size_band.data),
-                    founding_year=form.founding_year.data,
-                    website=form.website.data,
-                )
+            organisation = {
+                "supplier": {
+                    "legal_name": form.legal_name.data.strip(),
+                    "tax_id": form.tax_id.data,
+                    "country": form.supplier_country.data,
+                    "size_band": form.size_band.data,
+                    "founding_year": form.founding_year.data,
+                    "website": form.website.data or None,
+                }
+            }
         else:
-
-            def organisation():
-                return register_agency(
-                    name=form.agency_name.data,
-                    code=form.agency_code.data,
-                    country=form.agency_country.data,
-                    level=GovernmentLevel(form.level.data),
-                    time_zone=form.time_zone.data,
-                    locale=session.get("language") or "es",
-                )
-
+            organisation = {
+                "agency": {
+                    "name": form.agency_name.data.strip(),
+                    "code": form.agency_code.data,
+                    "country": form.agency_country.data,
+                    "level": form.level.data,
+                    "time_zone": form.time_zone.data,
+                    "locale": session.get("language") or "es",
+                }
+            }
         try:
-            user = sign_up(
+            request_registration(
                 email=form.email.data,
                 password=form.password.data,
                 full_name=form.full_name.data,
@@ -136,22 +133,16 @@ def register():
             db.session.rollback()
             _field_error(form, error)
         else:
-            db.session.commit()
-            _start_session(user)
-            if user.is_agency_staff:
-                flash(
-                    _(
-                        "Welcome. A platform administrator will verify your agency before "
-                        "you can publish challenges."
-                    ),
-                    "info",
-                )
-            else:
-                flash(
-                    _("Welcome. Your organisation's profile is ready for your first bid."),
-                    "success",
-                )
-            return redirect(url_for("site.dashboard"))
+            db.session.commit()  # sends the email (nothing else is stored yet)
+            # The same answer whether or not the email already has an account.
+            flash(
+                _(
+                    "Check your email: we have sent a message to the address you entered. "
+                    "Follow its link within 24 hours to finish."
+                ),
+                "info",
+            )
+            return redirect(url_for("accounts.login"))
     return render_template("accounts/register.html", form=form), 400 if form.errors else 200
 
 
@@ -161,6 +152,42 @@ def _field_error(form: RegistrationForm, error: AccountError) -> None:
     field.errors = [*field.errors, error.message]
 
 
+@bp.route("/register/confirm/<token>", methods=["GET", "POST"])
+@limiter.limit(AUTH_LIMIT, methods=["POST"])
+@public
+def confirm_registration(token: str):
+    """Finish a registration from the link emailed: create the account and sign in."""
+    application = registration_for_token(token)
+    if application is None:
+        abort(404)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            user = complete_registration(application)
+        except AccountError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+            return redirect(
+                url_for("accounts.login" if error.field == "email" else "accounts.register")
+            )
+        db.session.commit()
+        _start_session(user)
+        if user.is_agency_staff:
+            flash(
+                _(
+                    "Welcome. A platform administrator will verify your agency before "
+                    "you can publish challenges."
+                ),
+                "info",
+            )
+        else:
+            flash(_("Welcome. Your organisation's profile is ready for your first bid."), "success")
+        return redirect(url_for("site.dashboard"))
+    return render_template(
+        "accounts/confirm_registration.html", form=form, application=application
+    ), (400 if form.errors else 200)
+
+
 @bp.route("/password/forgot", methods=["GET", "POST"])
 @limiter.limit("5 per minute; 20 per hour", methods=["POST"])
 @public
@@ -168,21 +195,8 @@ def forgot_password():
     """Ask for a password reset link by email."""
     form = PasswordResetRequestForm()
     if form.validate_on_submit():
-        user = db.session.scalar(
-            sa.select(User).where(User.email == normalise_email(form.email.data))
-        )
-        if user is not None and user.active:
-            notify(
-                user.email,
-                "password_reset",
-                locale=user.locale,
-                user=user,
-                url=url_for(
-                    "accounts.reset_password", token=password_reset_token(user), _external=True
-                ),
-            )
-            record("user.password_reset_requested", user, actor=user)
-            db.session.commit()
+        request_password_reset(form.email.data)
+        db.session.commit()
         # The same answer either way: never reveal whether an account exists.
         flash(
             _(
@@ -229,7 +243,10 @@ def change_password_page():
         try:
             change_password(user, form.current.data, form.password.data)
         except AccountError as error:
-            db.session.commit()  # keep the failed-attempt count, as at sign-in
+            if error.field == "current":
+                db.session.commit()  # keep the failed attempt and its audit entry, as at sign-in
+            else:
+                db.session.rollback()  # a refused new password changes nothing
             form[error.field or "password"].errors.append(error.message)
         else:
             db.session.commit()

@@ -6,7 +6,12 @@ from govtech.accounts.models import User
 from govtech.challenges.models import Challenge
 from govtech.evaluation.checklist import checklist_items
 from govtech.evaluation.models import AppliesTo, ConflictKind
-from govtech.evaluation.panel import declare_conflicts, eligible_proposals, invite_evaluator
+from govtech.evaluation.panel import (
+    accept_panel_invitation,
+    declare_conflicts,
+    eligible_proposals,
+    invite_evaluator,
+)
 from govtech.evaluation.scorecards import save_scorecard, scorecard_for
 from govtech.evaluation.services import rubric, save_readiness, set_rubric
 from govtech.extensions import db
@@ -51,7 +56,8 @@ def evaluate_demo_challenge(challenge: Challenge, spec: dict) -> int:
         return 0
     author = _user(spec["author"])
     for member in plan["panel"]:
-        invite_evaluator(challenge, author, member["email"], member["role"])
+        invitation = invite_evaluator(challenge, author, member["email"], member["role"])
+        accept_panel_invitation(invitation, _user(member["email"]))
     proposals = eligible_proposals(challenge)
     conflicts = {(c["evaluator"], c["member"]): c for c in plan.get("conflicts", [])}
     for member in plan["panel"]:

@@ -21,17 +21,26 @@ from govtech.extensions import db
 from govtech.notifications import notify
 from govtech.proposals.models import Proposal, ProposalStatus, Screening
 
-
 # --- the panel -------------------------------------------------------------------------
+_EVALUATION_OVER = (ChallengeStatus.AWARDED, ChallengeStatus.CANCELLED, ChallengeStatus.VOID)
+
+
+def may_sit_on_panel(user: User) -> bool:
+    """Evaluators and agency staff evaluate; bidders and platform administrators never do."""
+    return user.role in (Role.EVALUATOR, Role.AGENCY_STAFF)
+
+
 def invite_evaluator(challenge: Challenge, staff: User, email: str, role_on_panel: str):
-    """Invite an evaluator by email (an expert may be external to the agency)."""
+    """Invite a person by email to the panel (an expert may be external to the agency).
+
+    The invitation is the same whoever the email belongs to, and it seats nobody: the
+    person accepts it (`accept_panel_invitation`, or a new evaluator account from its
+    link). So the agency is never told whether an email has an account, or of what
+    kind, and a bidder's or an administrator's address can never join the panel.
+    """
     if not challenge.can_manage(staff):
         raise EvaluationError(_l("Only staff of the agency can invite evaluators."))
-    if challenge.status in (
-        ChallengeStatus.AWARDED,
-        ChallengeStatus.CANCELLED,
-        ChallengeStatus.VOID,
-    ):
+    if challenge.status in _EVALUATION_OVER:
         raise EvaluationError(_l("The evaluation of this challenge is over."))
     email = normalise_email(email)
     if db.session.scalar(
@@ -40,18 +49,11 @@ def invite_evaluator(challenge: Challenge, staff: User, email: str, role_on_pane
         )
     ):
         raise EvaluationError(_l("This person is already on the panel."), "email")
-    user = db.session.scalar(sa.select(User).where(User.email == email))
-    if user is not None and user.role not in (Role.EVALUATOR, Role.AGENCY_STAFF):
-        raise EvaluationError(
-            _l("This account cannot evaluate: bidders and administrators are excluded."), "email"
-        )
     assignment = EvaluatorAssignment(
         challenge_id=challenge.id,
         email=email,
         role_on_panel=role_on_panel.strip(),
         invited_by_id=staff.id,
-        user_id=user.id if user else None,
-        accepted_at=clock.now() if user else None,
     )
     db.session.add(assignment)
     db.session.flush()
@@ -62,19 +64,46 @@ def invite_evaluator(challenge: Challenge, staff: User, email: str, role_on_pane
         agency_id=challenge.agency_id,
         challenge_id=challenge.id,
         email=email,
-        existing_account=user is not None,
     )
-    token = invitation_token(assignment)
+    # The email alone may say what the address's owner can do with it.
+    owner = db.session.scalar(sa.select(User).where(User.email == email))
+    account = "none" if owner is None else "panel" if may_sit_on_panel(owner) else "excluded"
     notify(
         email,
         "evaluator_invitation",
-        locale=user.locale if user else challenge.agency.locale,
+        locale=owner.locale if owner else challenge.agency.locale,
         challenge=challenge,
         assignment=assignment,
-        token=token,
-        has_account=user is not None,
+        token=invitation_token(assignment),
+        account=account,
     )
     return assignment
+
+
+def accept_panel_invitation(assignment: EvaluatorAssignment, user: User) -> None:
+    """Seat the invited person on the panel: signed in with the account that uses the
+    invited email, one that may evaluate."""
+    if assignment.user_id is not None:
+        raise EvaluationError(_l("This invitation is already accepted."))
+    if user.email != assignment.email:
+        raise EvaluationError(_l("This invitation is for another email address."))
+    if not may_sit_on_panel(user):
+        raise EvaluationError(
+            _l("This account cannot evaluate: bidders and administrators are excluded.")
+        )
+    challenge = db.session.get(Challenge, assignment.challenge_id)
+    if challenge.status in _EVALUATION_OVER:
+        raise EvaluationError(_l("The evaluation of this challenge is over."))
+    assignment.user_id = user.id
+    assignment.accepted_at = clock.now()
+    db.session.flush()
+    record(
+        "evaluator.accepted",
+        assignment,
+        actor=user,
+        agency_id=challenge.agency_id,
+        challenge_id=challenge.id,
+    )
 
 
 def invitation_token(assignment: EvaluatorAssignment) -> str:

@@ -7,7 +7,8 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from govtech.accounts.models import Role
+from govtech.accounts.forms import ConfirmForm
+from govtech.accounts.models import Role, User
 from govtech.accounts.services import AccountError, create_user
 from govtech.accounts.tax_ids import InvalidTaxId, normalise_tax_id
 from govtech.audit.services import record
@@ -38,6 +39,7 @@ from govtech.evaluation.models import (
     ScorecardStatus,
 )
 from govtech.evaluation.panel import (
+    accept_panel_invitation,
     assignment_for_token,
     assignment_of,
     blocked_proposal_ids,
@@ -47,6 +49,7 @@ from govtech.evaluation.panel import (
     eligible_proposals,
     invite_evaluator,
     link_invited_account,
+    may_sit_on_panel,
     panel,
     resolve_flag,
 )
@@ -223,7 +226,8 @@ def manage_panel(challenge_id: int):
             form.email.errors = [*form.email.errors, error.message]
         else:
             db.session.commit()
-            flash(_("Invitation sent."), "success")
+            # One answer whoever the email belongs to: the invited person accepts or not.
+            flash(_("Invitation sent. The person joins the panel once they accept it."), "success")
             return redirect(url_for("evaluation.manage_panel", challenge_id=challenge.id))
     return render_template(
         "evaluation/panel.html",
@@ -238,13 +242,18 @@ def manage_panel(challenge_id: int):
 @limiter.limit("10 per minute", methods=["POST"])
 @public
 def accept_invitation(token: str):
-    """An invited expert creates their evaluator account (or signs in if they have one)."""
+    """An invited expert accepts: with a new evaluator account, or signed in with theirs."""
     assignment = assignment_for_token(token)
     if assignment is None:
         abort(404)
     if assignment.user_id is not None:
         flash(_("This invitation is already accepted. Sign in to evaluate."), "info")
         return redirect(url_for("accounts.login"))
+    challenge = db.session.get(Challenge, assignment.challenge_id)
+    # Only the address's owner holds the link: the page may say what their account can do.
+    owner = db.session.scalar(sa.select(User).where(User.email == assignment.email))
+    if owner is not None:
+        return _accept_with_account(assignment, challenge, owner)
     form = EvaluatorSignUpForm()
     if form.validate_on_submit():
         try:
@@ -263,11 +272,36 @@ def accept_invitation(token: str):
             flash(_("Your evaluator account is ready. Sign in to start."), "success")
             return redirect(url_for("accounts.login"))
     return render_template(
-        "evaluation/accept.html",
-        form=form,
-        assignment=assignment,
-        challenge=db.session.get(Challenge, assignment.challenge_id),
+        "evaluation/accept.html", form=form, assignment=assignment, challenge=challenge, mode="new"
     ), (400 if form.errors else 200)
+
+
+def _accept_with_account(assignment: EvaluatorAssignment, challenge: Challenge, owner: User):
+    """The invited email has an account: its owner accepts signed in, if it may evaluate."""
+    if not current_user.is_authenticated:
+        flash(_("Sign in with your account to accept the invitation."), "info")
+        return redirect(url_for("accounts.login", next=request.path))
+    if current_user.id != owner.id:
+        mode = "other_account"
+    elif not may_sit_on_panel(owner):
+        mode = "excluded"
+    else:
+        mode = "accept"
+    form = ConfirmForm()
+    if mode == "accept" and form.validate_on_submit():
+        try:
+            accept_panel_invitation(assignment, current_user)
+        except EvaluationError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(_("You are on the panel of “%(title)s”.", title=challenge.title), "success")
+            return redirect(url_for("evaluation.assignments"))
+    status = 200 if mode == "accept" else 403
+    return render_template(
+        "evaluation/accept.html", form=form, assignment=assignment, challenge=challenge, mode=mode
+    ), status
 
 
 # --- evaluators: affiliations, conflicts, scorecards ----------------------------------
