@@ -20,6 +20,8 @@ from govtech import clock
 from govtech.awards.models import AwardNotice
 from govtech.challenges.models import Challenge
 from govtech.evaluation.checklist import load_checklist
+from govtech.evaluation.models import EvaluatorAssignment
+from govtech.evaluation.panel import invitation_token
 from govtech.extensions import db
 from tests import factories
 from tests.browser.conftest import ROOT
@@ -231,6 +233,19 @@ def _open_evaluation(browse, page, challenge_url, evaluators):
 def _evaluate(browse, person, challenge_url, first: bool):
     page = browse.page()
     browse.login(page, person.email, factories.PASSWORD)
+    # The invitation emailed to the evaluator: they accept it signed in.
+    assignment = db.session.scalar(
+        sa.select(EvaluatorAssignment)
+        .where(EvaluatorAssignment.email == person.email)
+        .order_by(EvaluatorAssignment.id.desc())
+    )
+    link = f"/evaluation/invitations/{invitation_token(assignment)}"
+    db.session.rollback()
+    page.goto(link)
+    if first:
+        browse.check(page, "25-invitation")
+    page.get_by_role("button", name="Accept the invitation").click()
+    expect(page.get_by_text("You are on the panel")).to_be_visible()
     page.goto(challenge_url)
     if first:
         browse.check(page, "25-evaluator-challenge")
