@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run test lint format messages translations bench reliability browser-deps pdf-deps clean vendor-uswds
+.PHONY: run test lint format messages translations bench reliability browser-deps pdf-deps html-checker clean vendor-uswds
 
 # The venv is rebuilt when pyproject.toml changes; stamps record what was installed.
 $(BIN)/python:
@@ -77,6 +77,25 @@ pdf-deps:
 	  sudo=""; [ "$$(id -u)" -eq 0 ] || sudo=sudo; \
 	  $$sudo apt-get update && \
 	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libharfbuzz-subset0; }
+
+# The W3C's Nu HTML checker (vnu.jar, from its npm package, pinned by version and SHA-256) and a
+# Java runtime for it: tests/test_html_validity.py runs it on every demo page, and skips without it.
+VNU_VERSION ?= 26.9.27
+VNU_SHA256  ?= 22f15dd39a33bed929d2a5c0cddf5946849a647eca9272bf4d5d00bc7e7a4d47
+VNU_JAR     := $(VENV)/share/vnu/vnu.jar
+html-checker: | $(BIN)/python
+	@command -v java >/dev/null 2>&1 || { \
+	  sudo=""; [ "$$(id -u)" -eq 0 ] || sudo=sudo; \
+	  $$sudo apt-get update && \
+	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends default-jre-headless; }
+	@echo "$(VNU_SHA256)  $(VNU_JAR)" | sha256sum -c --status 2>/dev/null || { \
+	  set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	  command -v npm >/dev/null 2>&1 || { echo "make html-checker needs npm (apt-get install npm)" >&2; exit 1; }; \
+	  (cd "$$tmp" && npm pack --silent "vnu-jar@$(VNU_VERSION)" >/dev/null); \
+	  tar -xzf "$$tmp/vnu-jar-$(VNU_VERSION).tgz" -C "$$tmp" package/build/dist/vnu.jar; \
+	  mkdir -p "$$(dirname $(VNU_JAR))"; \
+	  echo "$(VNU_SHA256)  $$tmp/package/build/dist/vnu.jar" | sha256sum -c --quiet; \
+	  mv "$$tmp/package/build/dist/vnu.jar" "$(VNU_JAR)"; }
 
 # Data at scale, request rates, query counts, notice, ranking, memory (bench/RESULTS.md).
 # SQLite in a temporary file; DATABASE_URL=postgresql://... uses a fresh database there.

@@ -26,6 +26,14 @@ def moment_in_zone(value: dt.datetime | None, time_zone: str = "UTC", style: str
     return f"{text} ({value.astimezone(ZoneInfo(time_zone)).tzname()})"
 
 
+def machine_time(value: dt.datetime | None) -> str:
+    """A moment for a `<time datetime>` attribute: UTC, to the second (HTML allows at most
+    three decimals of a second)."""
+    if value is None:
+        return ""
+    return value.astimezone(dt.UTC).isoformat(timespec="seconds")
+
+
 def day(value: dt.date | dt.datetime | None, style: str = "medium") -> str:
     """A date in the locale's format."""
     if value is None:
@@ -63,5 +71,11 @@ def html_lang() -> str:
 
 def register_filters(app) -> None:
     """Expose the formatters to templates."""
-    app.jinja_env.filters.update(moment_in_zone=moment_in_zone, day=day, money=money, number=number)
+    app.jinja_env.filters.update(
+        moment_in_zone=moment_in_zone,
+        machine_time=machine_time,
+        day=day,
+        money=money,
+        number=number,
+    )
     app.jinja_env.globals.update(html_lang=html_lang)

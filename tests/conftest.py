@@ -206,6 +206,7 @@ def pytest_report_header(config):
     from pathlib import Path
 
     from govtech.awards.notices import HARFBUZZ_SUBSET
+    from tests.test_html_validity import nu_checker
 
     chromium = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
     return (
@@ -217,4 +218,6 @@ def pytest_report_header(config):
             if Path(chromium).is_file()
             else "absent (browser tests skip; make browser-deps)"
         )
+        + "; Nu HTML checker: "
+        + ("present" if nu_checker() else "absent (its test skips; make html-checker)")
     )

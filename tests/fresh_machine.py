@@ -3,8 +3,9 @@ system packages the README does not ask for are hidden, whatever is installed.
 
 - HarfBuzz's subsetter (libharfbuzz-subset0, `make pdf-deps`): loading it fails, as it does
   where the package is absent, so WeasyPrint takes its fontTools fallback.
-- Chromium (`make browser-deps`): the browser tests look for it at CHROMIUM_PATH, which
-  tests/test_fresh_machine.py points at a path that does not exist.
+- Chromium (`make browser-deps`) and the Nu HTML checker (`make html-checker`): the tests
+  look for them at CHROMIUM_PATH and VNU_JAR, which tests/test_fresh_machine.py points at
+  paths that do not exist.
 """
 
 import cffi

@@ -195,7 +195,10 @@ class SupplierProfileForm(PageForm):
     country = SelectField(_l("Country of registration"), validators=[InputRequired()])
     tax_id = StringField(_l("Tax id"), validators=[DataRequired(), Length(max=32)])
     size_band = SelectField(
-        _l("Size"), choices=options(SIZE_BAND_LABELS.items()), validators=[InputRequired()]
+        _l("Size"),
+        # A required select starts with an empty placeholder (HTML; the Nu checker).
+        choices=options(SIZE_BAND_LABELS.items(), blank=True),
+        validators=[InputRequired()],
     )
     founding_year = BoundedIntegerField(_l("Year founded"), validators=[InputRequired()])
     website = URLField(_l("Website"), validators=[Optional(), URL(), Length(max=300)])
@@ -211,7 +214,7 @@ class SupplierProfileForm(PageForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.country.choices = options(country_choices(tuple(VALIDATORS)))
+        self.country.choices = options(country_choices(tuple(VALIDATORS)), blank=True)
 
     def validate_founding_year(self, field):
         if field.data is not None and not 1800 <= field.data <= clock.now().year:
