@@ -83,9 +83,10 @@ def test_sealed_before_the_deadline_for_every_role(app, db):
             if role not in ("owner", "colleague"):
                 assert SECRET_SUMMARY not in body, (role, url)
                 assert SECRET_PRICE not in body, (role, url)
-    # The agency sees how many proposals it has received, nothing more.
+    # The agency learns only that bids are sealed: not even how many it has received.
     staff_page = _client(app, people["staff"]).get(f"/challenges/{challenge.id}")
-    assert "1 proposal received." in staff_page.get_data(as_text=True)
+    assert "Proposals stay sealed until" in staff_page.get_data(as_text=True)
+    assert "proposal received" not in staff_page.get_data(as_text=True)
     assert (
         _client(app, people["staff"]).get(f"/proposals/challenge/{challenge.id}").status_code == 302
     )

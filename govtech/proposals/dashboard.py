@@ -1,6 +1,8 @@
-"""The proposals' panels: suppliers see their bids; the challenge page shows counts."""
+"""The proposals' panels: suppliers see their bids; the agency sees the count once the
+deadline has passed."""
 
 from govtech.challenges import views as challenge_views
+from govtech.challenges.models import ChallengeStatus
 from govtech.proposals.services import proposal_for, received_count, supplier_proposals
 from govtech.site.dashboards import dashboard_panel
 
@@ -17,12 +19,15 @@ def supplier_panel(user) -> dict:
 
 
 def challenge_proposals_panel(challenge, user):
-    """On the challenge page: the bid button for suppliers, the count for the agency."""
-    context = {"received": None, "own_proposal": None}
+    """On the challenge page: the bid button for suppliers; for the agency, that bids are
+    sealed, then after the deadline how many were received."""
+    context = {"received": None, "sealed_until": None, "own_proposal": None}
     if user.is_authenticated and user.is_supplier_member:
         context["own_proposal"] = proposal_for(challenge, user.supplier_id)
     if challenge.can_manage(user):
         context["received"] = received_count(challenge)
+        if context["received"] is None and challenge.status is ChallengeStatus.PUBLISHED:
+            context["sealed_until"] = challenge.submission_deadline
     return "proposals/_challenge_panel.html", context
 
 

@@ -3,6 +3,7 @@ and eligibility screening after the deadline."""
 
 import hashlib
 import json
+import secrets
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
@@ -76,6 +77,50 @@ def proposal_for(challenge: Challenge, supplier_id: int) -> Proposal | None:
     )
 
 
+# --- references ------------------------------------------------------------------------
+# Crockford's base 32: no I, L, O or U, so a reference read aloud or retyped stays unambiguous.
+REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+REFERENCE_RANDOM_SYMBOLS = 7  # 32**7: about 34 billion codes per challenge
+REFERENCE_ATTEMPTS = 5
+
+
+def reference_check_symbol(code: str) -> str:
+    """The Luhn mod 32 check symbol of a code: catches any one mistyped symbol and almost
+    every swap of two neighbouring symbols."""
+    n = len(REFERENCE_ALPHABET)
+    total = 0
+    for position, symbol in enumerate(reversed(code)):
+        value = REFERENCE_ALPHABET.index(symbol)
+        if position % 2 == 0:
+            value *= 2
+            value = value // n + value % n
+        total += value
+    return REFERENCE_ALPHABET[(n - total % n) % n]
+
+
+def new_proposal_reference(challenge: Challenge) -> str:
+    """A random, unguessable reference such as `MINTIC-2026-C0001-P-7KQM-9F2X`.
+
+    It says nothing about how many proposals the challenge has or when this one started:
+    a sequential number would tell every bidder how many rivals came before them.
+    """
+    code = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_RANDOM_SYMBOLS))
+    code += reference_check_symbol(code)
+    return f"{challenge.reference}-P-{code[:4]}-{code[4:]}"
+
+
+def is_well_formed_reference(reference: str) -> bool:
+    """True if the reference's code has the shape and check symbol of one this platform
+    issues (a typo in a reference read from a letter or a phone call is caught)."""
+    _prefix, _sep, code = (reference or "").upper().rpartition("-P-")
+    code = code.replace("-", "")
+    if len(code) != REFERENCE_RANDOM_SYMBOLS + 1 or any(
+        symbol not in REFERENCE_ALPHABET for symbol in code
+    ):
+        return False
+    return reference_check_symbol(code[:-1]) == code[-1]
+
+
 def start_proposal(challenge: Challenge, member: User) -> Proposal:
     """Open a draft for the member's company, after checking it is eligible."""
     close_if_due(challenge)
@@ -89,31 +134,30 @@ def start_proposal(challenge: Challenge, member: User) -> Proposal:
     problems = eligibility_problems(challenge, member.supplier)
     if problems:
         raise ProposalError(problems[0])
-    number = 1 + (
-        db.session.scalar(
-            sa.select(sa.func.count(Proposal.id)).where(Proposal.challenge_id == challenge.id)
+    for _attempt in range(REFERENCE_ATTEMPTS):
+        proposal = Proposal(
+            challenge=challenge,
+            supplier_id=member.supplier_id,
+            reference=new_proposal_reference(challenge),
+            milestones=[],
+            kpis=[],
+            team=[],
         )
-        or 0
-    )
-    proposal = Proposal(
-        challenge=challenge,
-        supplier_id=member.supplier_id,
-        reference=f"{challenge.reference}-P{number:03d}",
-        milestones=[],
-        kpis=[],
-        team=[],
-    )
-    try:
-        # Added inside the savepoint: begin_nested() flushes what is already pending.
-        with db.session.begin_nested():
-            db.session.add(proposal)
-            db.session.flush()
-    except sa.exc.IntegrityError:
-        # Another member of the same company started it at the same moment.
-        existing = proposal_for(challenge, member.supplier_id)
-        if existing is None:
-            raise
-        return existing
+        try:
+            # Added inside the savepoint: begin_nested() flushes what is already pending.
+            with db.session.begin_nested():
+                db.session.add(proposal)
+                db.session.flush()
+        except sa.exc.IntegrityError:
+            # Another member of the same company started it at the same moment...
+            existing = proposal_for(challenge, member.supplier_id)
+            if existing is not None:
+                return existing
+            # ...or, rarely, the random reference was taken: draw another one.
+            continue
+        break
+    else:
+        raise ProposalError(_l("The proposal could not be started. Please try again."))
     record(
         "proposal.started",
         proposal,
@@ -469,8 +513,11 @@ def screen_proposal(
             )
 
 
-def received_count(challenge: Challenge) -> int:
-    """How many proposals are submitted (the only fact shown before the deadline)."""
+def received_count(challenge: Challenge) -> int | None:
+    """How many proposals were submitted, once the challenge has closed; None while bidding
+    is sealed: before the deadline nobody, the agency included, learns how many bid."""
+    if challenge.closed_at is None:
+        return None
     return (
         db.session.scalar(
             sa.select(sa.func.count(Proposal.id)).where(

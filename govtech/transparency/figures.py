@@ -114,17 +114,23 @@ def ecosystem(country: str | None = None, year: int | None = None) -> dict:
     answered_on_time = sum(
         1 for q in questions if q.answered_at and q.answered_at <= q.challenge.question_deadline
     )
-    # Line 3: supply
+    # Line 3: supply, from closed challenges only: bids stay sealed until the deadline, and
+    # figures that moved with each submission would tell how many are bidding.
+    closed = [c for c in challenges if c.closed_at is not None]
     bids = db.session.scalars(
         sa.select(Proposal)
         .options(joinedload(Proposal.supplier))
-        .where(Proposal.challenge_id.in_(ids), Proposal.status == ProposalStatus.SUBMITTED)
+        .where(
+            Proposal.challenge_id.in_([c.id for c in closed]),
+            Proposal.status == ProposalStatus.SUBMITTED,
+        )
     ).all()
     suppliers = {b.supplier_id: b.supplier for b in bids}
     first_bid = dict(
         db.session.execute(
             sa.select(Proposal.supplier_id, sa.func.min(Proposal.submitted_at))
-            .where(Proposal.status == ProposalStatus.SUBMITTED)
+            .join(Challenge, Challenge.id == Proposal.challenge_id)
+            .where(Proposal.status == ProposalStatus.SUBMITTED, Challenge.closed_at.is_not(None))
             .group_by(Proposal.supplier_id)
         ).all()
     )
@@ -137,7 +143,6 @@ def ecosystem(country: str | None = None, year: int | None = None) -> dict:
     winners = Counter(
         w.proposal.supplier.size_band.value for d in decisions.values() for w in d.winners
     )
-    closed = [c for c in challenges if c.closed_at is not None]
     return {
         "filters": {"country": country, "year": year},
         "demand": {
