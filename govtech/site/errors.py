@@ -49,8 +49,14 @@ def handle_http_error(error: HTTPException):
     """Render an HTTP error in the layout (or as JSON under /api/)."""
     code = error.code or 500
     title = _titles().get(code, error.name)
+    # Only the body is ours: the exception's headers (`Allow` on a 405, which RFC 9110
+    # requires) go out with it.
+    headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
     if _wants_json():
-        return jsonify(error=title, status=code), code
+        body = {"error": title, "status": code}
+        if code == 400 and error.description != type(error).description:
+            body["detail"] = str(error.description)  # which argument, and why
+        return jsonify(body), code, headers
     return (
         render_template(
             "errors/error.html",
@@ -60,6 +66,7 @@ def handle_http_error(error: HTTPException):
             description=error.description if code == 400 else None,
         ),
         code,
+        headers,
     )
 
 
