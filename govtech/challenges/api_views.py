@@ -1,22 +1,27 @@
 """Read-only JSON of the public challenges: `/api/v1/challenges`."""
 
-from decimal import Decimal, InvalidOperation
-
 from flask import abort, jsonify, request, url_for
 from flask_login import current_user
 
 from govtech import page_cache
 from govtech.challenges import api
-from govtech.challenges.models import Challenge, ChallengeStatus, ProcedureType, Sector
-from govtech.challenges.queries import CatalogueFilters, catalogue_page
+from govtech.challenges.models import (
+    PUBLIC_STATUSES,
+    Challenge,
+    ChallengeStatus,
+    ProcedureType,
+    Sector,
+)
+from govtech.challenges.queries import MAX_PAGE, CatalogueFilters, catalogue_page
 from govtech.challenges.views import close_due_and_commit
 from govtech.extensions import db
-from govtech.form_fields import refuse_control_characters
 from govtech.page_cache import cached_page
 from govtech.permissions import public
+from govtech.query_arguments import Amount, Choice, Code, Integer, Text, read_all, reads
 
 MAX_PER_PAGE = 100
 MAX_AMOUNT = 10**13
+MAX_TEXT = 200
 
 
 def challenge_json(challenge: Challenge) -> dict:
@@ -67,63 +72,31 @@ def _iso(moment):
     return moment.isoformat() if moment else None
 
 
-def _enum_arg(name, enum_cls):
-    value = request.args.get(name)
-    if not value:
-        return None
-    try:
-        return enum_cls(value)
-    except ValueError:
-        abort(400, description=f"unknown {name}: {value[:50]}")
-
-
-def _text_arg(name, length):
-    """A text filter cut to `length`; control characters are refused as in the forms (NUL
-    would otherwise fail in PostgreSQL)."""
-    value = request.args.get(name) or ""
-    try:
-        refuse_control_characters(value)
-    except ValueError:
-        abort(400, description=f"{name} must not contain control characters")
-    return value.strip()[:length] or None
-
-
-def _decimal_arg(name):
-    value = request.args.get(name)
-    if not value:
-        return None
-    try:
-        result = Decimal(value)
-    except InvalidOperation:
-        abort(400, description=f"{name} must be a number")
-    # Budgets are below 10^13; larger amounts cannot be compared in the database.
-    if not result.is_finite() or not 0 <= result <= MAX_AMOUNT:
-        abort(400, description=f"{name} must be a number between 0 and {MAX_AMOUNT}")
-    return result
+# The arguments the list reads, in the order the OpenAPI document lists them.
+LIST_ARGUMENTS = (
+    Choice("status", PUBLIC_STATUSES, "Challenges in this status (drafts are never public)."),
+    Choice("sector", Sector, "Challenges of this sector."),
+    Code("country", 2, "ISO 3166-1 alpha-2 country of the challenge, in either case."),
+    Choice("procedure_type", ProcedureType, "Challenges bought through this procedure."),
+    Code("currency", 3, "ISO 4217 currency of the budget, in either case."),
+    Amount("budget_min", 0, MAX_AMOUNT, "Budgets of at least this amount, in their currency."),
+    Amount("budget_max", 0, MAX_AMOUNT, "Budgets of at most this amount, in their currency."),
+    Text("q", MAX_TEXT, "Words that must all appear in the title or problem statement."),
+    Integer("page", 1, MAX_PAGE, "The page of results.", default=1),
+    Integer("per_page", 1, MAX_PER_PAGE, "Challenges per page.", default=20),
+)
 
 
 @api.route("")
 @public
 @cached_page
+@reads(*LIST_ARGUMENTS)
 def list_challenges():
     """Public challenges, filtered like the catalogue, paginated."""
     close_due_and_commit(page_cache.data_version())
-    if (status := _enum_arg("status", ChallengeStatus)) is ChallengeStatus.DRAFT:
-        abort(400, description="drafts are not public")
-    filters = CatalogueFilters(
-        status=status,
-        sector=_enum_arg("sector", Sector),
-        country=(_text_arg("country", 2) or "").upper() or None,
-        procedure_type=_enum_arg("procedure_type", ProcedureType),
-        currency=(_text_arg("currency", 3) or "").upper() or None,
-        budget_min=_decimal_arg("budget_min"),
-        budget_max=_decimal_arg("budget_max"),
-        text=_text_arg("q", 200),
-    )
-    page = request.args.get("page", 1, type=int)
-    per_page = request.args.get("per_page", 20, type=int)
-    if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
-        abort(400, description=f"page >= 1 and 1 <= per_page <= {MAX_PER_PAGE}")
+    values = read_all(LIST_ARGUMENTS)
+    page, per_page = values.pop("page"), values.pop("per_page")
+    filters = CatalogueFilters(text=values.pop("q"), **values)
     rows, total = catalogue_page(filters, page, per_page)
     args = {k: v for k, v in request.args.items() if k != "page"}
     has_next = page * per_page < total
