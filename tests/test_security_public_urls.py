@@ -53,6 +53,14 @@ def test_api_and_ocds_links_use_the_public_url(public_app, db):
     assert PUBLIC + "/" in ocds.get_data(as_text=True)
 
 
+def test_the_openapi_server_is_the_public_url(public_app):
+    document = public_app.test_client().get(
+        "/api/v1/openapi.json", headers={"Host": "attacker.example"}
+    )
+    assert document.get_json()["servers"] == [{"url": PUBLIC}]
+    assert "attacker.example" not in document.get_data(as_text=True)
+
+
 def test_links_outside_a_request_use_the_public_url(public_app):
     with public_app.app_context():
         assert public_url("awards.verify") == PUBLIC + "/notices/verify"

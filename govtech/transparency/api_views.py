@@ -1,6 +1,6 @@
 """`/api/v1/results`, `/api/v1/ecosystem` and the OpenAPI document of the whole API."""
 
-from flask import jsonify, request
+from flask import jsonify, url_for
 
 from govtech.permissions import public
 from govtech.query_arguments import Code, Integer, read_all, reads
@@ -34,5 +34,5 @@ def ecosystem():
 @public
 def openapi():
     """An OpenAPI 3.1 description generated from the app's own /api/v1 routes."""
-    # The server is the one asked until absolute URLs follow the configured public URL.
-    return jsonify(api_document(server_url=request.host_url.rstrip("/")))
+    # The site's root, built on PUBLIC_BASE_URL when it is set (never on the Host header).
+    return jsonify(api_document(server_url=url_for("site.home", _external=True).rstrip("/")))
