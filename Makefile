@@ -44,8 +44,9 @@ run: $(VENV)/.installed-runtime translations
 	@echo "                prefeitura@example.org, prefeitura2@example.org (Recife), ministerio@example.org (Colombia)"
 	@echo "    supplier    startup@example.org, pyme@example.org, turnos@example.org"
 	@echo "    evaluator   evaluador1@example.org ... evaluador4@example.org"
+	@echo "  No mail is sent: each email is printed below whole, so its links can be followed."
 	@echo ""
-	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+	MAIL_LOG_BODY=1 $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
 test: $(VENV)/.installed-test translations lint
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -123,6 +123,8 @@ def load_settings(instance_path: str) -> dict:
         "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "no-reply@govtech.localhost"),
         # Without a mail server in development, messages are logged instead of sent.
         "MAIL_SUPPRESS_SEND": _bool("MAIL_SUPPRESS_SEND", not production),
+        # Log each unsent email whole, links included (`make run`); refused in production.
+        "MAIL_LOG_BODY": _bool("MAIL_LOG_BODY", False) and not production,
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
         "RATELIMIT_HEADERS_ENABLED": True,

@@ -47,6 +47,10 @@ def _send_all(session: Session) -> None:
                 _masked(message.recipients),
                 message.subject,
             )
+            if current_app.config.get("MAIL_LOG_BODY"):
+                # `make run` only: a new user finishes registering or resets a password from
+                # the link printed in the terminal. Never in production (links are secrets).
+                log.info("email body to=%s\n%s", message.recipients[0], message.body)
 
 
 def _discard(session: Session) -> None:

@@ -144,3 +144,39 @@ def test_demo_has_an_award_with_its_notice_and_a_pilot_in_progress(runner, db):
     milestones = {m.status for m in db.session.scalars(sa.select(PilotMilestone))}
     assert MilestoneStatus.ACCEPTED in milestones
     assert MilestoneStatus.DELIVERED in milestones
+
+
+def test_make_run_prints_emails_whole_so_a_new_user_can_follow_their_links(app_factory, db, caplog):
+    """No mail server in development: registration completes from the link in the log."""
+    import logging
+    import re
+
+    printing = app_factory(MAIL_LOG_BODY=True)
+    caplog.set_level(logging.INFO, logger="govtech.notifications")
+    response = printing.test_client().post(
+        "/accounts/password/forgot", data={"email": "nobody@example.org"}
+    )
+    assert response.status_code == 302
+    bodies = [r.getMessage() for r in caplog.records if r.getMessage().startswith("email body")]
+    assert len(bodies) == 1
+    assert "nobody@example.org" in bodies[0]
+    assert re.search(r"http://govtech\.test/accounts/register", bodies[0]), bodies[0]
+
+
+def test_emails_are_not_logged_whole_unless_asked(client, db, caplog):
+    import logging
+
+    caplog.set_level(logging.INFO, logger="govtech.notifications")
+    client.post("/accounts/password/forgot", data={"email": "nobody@example.org"})
+    assert any("not sent" in r.getMessage() for r in caplog.records)
+    assert not any(r.getMessage().startswith("email body") for r in caplog.records)
+
+
+def test_production_never_logs_emails_whole(monkeypatch, tmp_path):
+    from govtech.config import load_settings
+
+    monkeypatch.setenv("GOVTECH_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://compras.example.gov")
+    monkeypatch.setenv("MAIL_LOG_BODY", "1")
+    assert load_settings(str(tmp_path))["MAIL_LOG_BODY"] is False
