@@ -1,19 +1,24 @@
-"""Registration of suppliers and agencies, with bad input refused field by field."""
+"""Registration of suppliers and agencies, with bad input refused field by field; the
+password is chosen on the page the emailed link opens, so the link carries none."""
 
 import re
 
 import sqlalchemy as sa
 
 from govtech.accounts.models import Agency, Role, Supplier, User
+from govtech.accounts.services import _registration_serializer
 from govtech.audit.models import AuditEntry
 from tests import factories
+from tests.test_html_validity import html_problems
+
+PASSWORD = "a-long-test-passphrase-42"
+# What the confirmation page asks for.
+CHOSEN = {"password": PASSWORD, "confirm": PASSWORD}
 
 SUPPLIER_FORM = {
     "account_type": "supplier",
     "full_name": "Valentina Ortiz",
     "email": "Valentina@Example.org",
-    "password": "a-long-test-passphrase-42",
-    "confirm": "a-long-test-passphrase-42",
     "legal_name": "Datos Abiertos S.A.S.",
     "tax_id": "900.123.456-8",
     "supplier_country": "CO",
@@ -26,8 +31,6 @@ AGENCY_FORM = {
     "account_type": "agency",
     "full_name": "Martín Gómez",
     "email": "martin@example.org",
-    "password": "a-long-test-passphrase-42",
-    "confirm": "a-long-test-passphrase-42",
     "agency_name": "Secretaría de Innovación",
     "agency_code": "ba-innova",
     "agency_country": "AR",
@@ -38,6 +41,10 @@ AGENCY_FORM = {
 
 def _users(db):
     return db.session.scalars(sa.select(User)).all()
+
+
+def _entries(db) -> int:
+    return db.session.scalar(sa.select(sa.func.count(AuditEntry.id)))
 
 
 def _confirmation_link(outbox, email: str) -> str:
@@ -52,8 +59,11 @@ def test_supplier_registers_by_email_link_with_normalised_tax_id(client, db, out
     assert response.status_code == 302
     assert _users(db) == []  # nothing exists until the address is confirmed
     link = _confirmation_link(outbox, "valentina@example.org")
-    assert "Datos Abiertos S.A.S." in client.get(link).get_data(as_text=True)
-    assert client.post(link).headers["Location"].endswith("/dashboard")
+    page = client.get(link)
+    assert page.status_code == 200
+    assert "Datos Abiertos S.A.S." in page.get_data(as_text=True)
+    assert 'name="password"' in page.get_data(as_text=True)
+    assert client.post(link, data=CHOSEN).headers["Location"].endswith("/dashboard")
     user = db.session.scalar(sa.select(User))
     assert user.email == "valentina@example.org"
     assert user.role is Role.SUPPLIER_MEMBER
@@ -63,13 +73,18 @@ def test_supplier_registers_by_email_link_with_normalised_tax_id(client, db, out
     actions = db.session.scalars(sa.select(AuditEntry.action)).all()
     assert "supplier.registered" in actions
     assert "user.created" in actions
-    # The link works once.
+    # The link works once: nobody else can choose the password afterwards.
     client.post("/accounts/logout")
-    assert client.post(link).headers["Location"].endswith("/accounts/login")
+    assert client.get(link).headers["Location"].endswith("/accounts/login")
+    other = {"password": "another-long-passphrase-77", "confirm": "another-long-passphrase-77"}
+    assert client.post(link, data=other).headers["Location"].endswith("/accounts/login")
     assert len(_users(db)) == 1
+    wrong = client.post(
+        "/accounts/login", data={"email": "valentina@example.org", "password": other["password"]}
+    )
+    assert wrong.status_code == 400
     login_page = client.post(
-        "/accounts/login",
-        data={"email": "valentina@example.org", "password": SUPPLIER_FORM["password"]},
+        "/accounts/login", data={"email": "valentina@example.org", "password": PASSWORD}
     )
     assert login_page.status_code == 302
 
@@ -77,7 +92,7 @@ def test_supplier_registers_by_email_link_with_normalised_tax_id(client, db, out
 def test_agency_registers_unverified(client, db, outbox):
     response = client.post("/accounts/register", data=AGENCY_FORM)
     assert response.status_code == 302
-    client.post(_confirmation_link(outbox, "martin@example.org"))
+    client.post(_confirmation_link(outbox, "martin@example.org"), data=CHOSEN)
     agency = db.session.scalar(sa.select(Agency))
     assert agency.code == "BA-INNOVA"
     assert not agency.is_verified
@@ -89,7 +104,7 @@ def test_a_forged_or_altered_confirmation_link_is_a_404(client, db, outbox):
     client.post("/accounts/register", data=SUPPLIER_FORM)
     link = _confirmation_link(outbox, "valentina@example.org")
     assert client.get(link[:-3] + "xyz").status_code == 404
-    assert client.post("/accounts/register/confirm/e30.AAAA.BBBB").status_code == 404
+    assert client.post("/accounts/register/confirm/e30.AAAA.BBBB", data=CHOSEN).status_code == 404
     assert _users(db) == []
 
 
@@ -114,20 +129,88 @@ def test_bad_email_refused(client, db):
     _post_errors(client, db, {"email": "not-an-email"}, "email")
 
 
-def test_short_password_refused(client, db):
-    page = _post_errors(client, db, {"password": "short1", "confirm": "short1"}, "password")
-    assert "at least 10 characters" in page
+def _walk(value):
+    """Every key and every scalar value of a decoded token, however nested."""
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            yield key
+            yield from _walk(inner)
+    elif isinstance(value, list):
+        for inner in value:
+            yield from _walk(inner)
+    else:
+        yield value
 
 
-def test_common_password_refused(client, db):
-    page = _post_errors(
-        client, db, {"password": "password123456", "confirm": "password123456"}, "password"
+def test_the_emailed_link_carries_no_password_material(app, client, db, outbox):
+    assert 'type="password"' not in client.get("/accounts/register").get_data(as_text=True)
+    assert client.post("/accounts/register", data=SUPPLIER_FORM).status_code == 302
+    [message] = outbox
+    link = _confirmation_link(outbox, "valentina@example.org")
+    token = link.rsplit("/", 1)[1]
+    application = _registration_serializer().loads(token)
+    assert application["email"] == "valentina@example.org"  # it is the application
+    parts = [str(part) for part in _walk(application)]
+    assert not [part for part in parts if "password" in part.lower() or "scrypt" in part]
+    # The password is chosen on the page the link opens: neither the link nor its
+    # email holds it, or its hash, or any part of the hash.
+    assert client.post(link, data=CHOSEN).status_code == 302
+    [user] = _users(db)
+    salt, digest = user.password_hash.split("$")[1:]
+    for secret in (PASSWORD, user.password_hash, salt, digest):
+        assert secret not in message.body
+        assert not [part for part in parts if secret in part]
+
+
+def _confirm_errors(client, db, link, data, field_id) -> str:
+    before = _entries(db)
+    response = client.post(link, data=data)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    # The summary links to the field and the field carries its own error.
+    assert f'href="#{field_id}"' in page
+    assert f'id="{field_id}-error-1"' in page
+    assert html_problems(page) == []
+    # Nothing written: no account, no organisation, no audit entry.
+    assert _users(db) == []
+    assert db.session.scalar(sa.select(sa.func.count(Supplier.id))) == 0
+    assert _entries(db) == before
+    return page
+
+
+def test_the_confirmation_page_refuses_a_weak_or_mismatched_password_and_the_link_still_works(
+    client, db, outbox
+):
+    client.post("/accounts/register", data=SUPPLIER_FORM)
+    link = _confirmation_link(outbox, "valentina@example.org")
+    assert html_problems(client.get(link).get_data(as_text=True)) == []
+    page = _confirm_errors(
+        client, db, link, {"password": "short1", "confirm": "short1"}, "password"
     )
-    assert "too common" in page
+    assert "at least 10 characters" in page
+    common = {"password": "password123456", "confirm": "password123456"}
+    assert "too common" in _confirm_errors(client, db, link, common, "password")
+    # The person's own email counts as easy to guess (strong for anyone else).
+    named = {"password": "valentina@example.org", "confirm": "valentina@example.org"}
+    assert "too common" in _confirm_errors(client, db, link, named, "password")
+    mismatched = {**CHOSEN, "confirm": "something-else-entirely-9"}
+    assert "do not match" in _confirm_errors(client, db, link, mismatched, "confirm")
+    _confirm_errors(client, db, link, {}, "password")
+    # The link is still good: a strong password creates the account.
+    assert client.get(link).status_code == 200
+    assert client.post(link, data=CHOSEN).headers["Location"].endswith("/dashboard")
+    assert [user.email for user in _users(db)] == ["valentina@example.org"]
 
 
-def test_mismatched_confirmation_refused(client, db):
-    _post_errors(client, db, {"confirm": "something-else-entirely-9"}, "confirm")
+def test_a_tax_id_taken_before_the_link_is_followed_sends_back_to_the_form(client, db, outbox):
+    client.post("/accounts/register", data=SUPPLIER_FORM)
+    link = _confirmation_link(outbox, "valentina@example.org")
+    factories.supplier("CO", tax_id="9001234568")
+    db.session.commit()
+    response = client.post(link, data=CHOSEN)
+    assert response.headers["Location"].endswith("/accounts/register")
+    assert "already registered" in client.get("/accounts/register").get_data(as_text=True)
+    assert _users(db) == []
 
 
 def test_invalid_tax_id_refused(client, db):

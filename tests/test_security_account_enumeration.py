@@ -154,6 +154,7 @@ def test_panel_invitations_tell_the_agency_nothing_about_the_email(app, db, outb
     challenge, staff, _, _ = factories.evaluation_scenario(n_evaluators=0)
     expert = factories.evaluator(email="experta@example.org", name="Experta Conocida")
     bidder = factories.supplier_member(email="bidder@example.org", name="Postor Oculto")
+    bidder.locale = "en"  # the email is in the owner's language; the checks below read English
     admin = factories.admin(email="admin@example.org", name="Admin Oculta")
     db.session.commit()
     client = app.test_client()

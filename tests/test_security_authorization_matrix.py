@@ -25,7 +25,7 @@ import time_machine
 from pypdf import PdfReader
 
 from govtech.accounts.models import Agency, User
-from govtech.accounts.services import password_reset_token
+from govtech.accounts.services import _registration_serializer, password_reset_token
 from govtech.awards.models import Appeal, MilestoneStatus, PilotMilestone
 from govtech.awards.services import (
     confirm_decision,
@@ -152,6 +152,15 @@ class Probe:
     effect: Callable | None = None
 
 
+def _signup() -> str:
+    """A registration link's token, signed on the phase's clock (it lasts 24 hours)."""
+    return _registration_serializer().dumps({
+        "email": "nueva@example.org", "full_name": "Nueva Postora", "locale": None,
+        "supplier": {"legal_name": "Nueva S.A.S.", "tax_id": "900.123.456-8", "country": "CO",
+                     "size_band": "micro", "founding_year": 2021, "website": None},
+    })  # fmt: skip
+
+
 def get(target, outcomes, params=None, data=None):
     """A GET probe (and, for a form page, a POST of `data` by the actors it refuses)."""
     return Probe("GET", target, outcomes, params or (lambda s: {}), data or {})
@@ -268,7 +277,9 @@ EXPECTED: dict[str, list[Probe]] = {
     "accounts.register": [get("registration form", both(EVERYONE))],
     # The emailed link is the credential; an invalid one reaches nobody.
     "accounts.confirm_registration": [
-        get("an invalid registration link", both(NOBODY_HIDDEN), lambda s: {"token": "no-such"})],
+        get("an invalid registration link", both(NOBODY_HIDDEN), lambda s: {"token": "no-such"}),
+        # The form that chooses the password; nothing is stored before it is sent.
+        get("a new supplier's registration link", both(EVERYONE), lambda s: {"token": _signup()})],
     "accounts.forgot_password": [get("reset request form", both(EVERYONE))],
     # The link is the credential: whoever holds bidder A's may open the form.
     "accounts.reset_password": [

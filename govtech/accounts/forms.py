@@ -44,7 +44,9 @@ class LoginForm(PageForm):
 
 
 class RegistrationForm(PageForm):
-    """A new account together with the organisation it represents."""
+    """A new account together with the organisation it represents. No password: it is
+    chosen on the page the emailed link opens (RegistrationPasswordForm), so the link
+    carries none."""
 
     account_type = RadioField(
         _l("I am registering"),
@@ -59,15 +61,6 @@ class RegistrationForm(PageForm):
     full_name = StringField(_l("Your full name"), validators=[DataRequired(), Length(max=200)])
     email = EmailField(
         _l("Email"), validators=[DataRequired(), Email(check_deliverability=False), Length(max=320)]
-    )
-    password = PasswordField(
-        _l("Password"),
-        description=_l("At least 10 characters. A passphrase of several words is best."),
-        validators=[DataRequired(), Length(max=200)],
-    )
-    confirm = PasswordField(
-        _l("Repeat the password"),
-        validators=[DataRequired(), EqualTo("password", message=_l("The passwords do not match."))],
     )
     # Supplier fields
     legal_name = StringField(_l("Legal name of the company"), validators=[Length(max=200)])
@@ -152,12 +145,29 @@ class RegistrationForm(PageForm):
         return ok
 
 
+_NEW_PASSWORD = {"autocomplete": "new-password"}
+
+
+class RegistrationPasswordForm(PageForm):
+    """The last step of a registration, from the emailed link: the password."""
+
+    password = PasswordField(
+        _l("Password"),
+        description=_l("At least 10 characters. A passphrase of several words is best."),
+        validators=[DataRequired(), Length(max=200)],
+        render_kw=_NEW_PASSWORD,
+    )
+    confirm = PasswordField(
+        _l("Repeat the password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords do not match."))],
+        render_kw=_NEW_PASSWORD,
+    )
+    submit = SubmitField(_l("Create my account"))
+
+
 class PasswordResetRequestForm(PageForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=320)])
     submit = SubmitField(_l("Send me a reset link"))
-
-
-_NEW_PASSWORD = {"autocomplete": "new-password"}
 
 
 class PasswordResetForm(PageForm):

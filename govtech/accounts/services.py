@@ -74,14 +74,12 @@ def create_user(
     locale: str | None = None,
     actor: User | None = None,
     check_password: bool = True,
-    password_hash: str | None = None,
 ) -> User:
-    """Create an account after checking the email is free and the password is strong
-    (`password_hash`: one hashed when the password was checked, at registration)."""
+    """Create an account after checking the email is free and the password is strong."""
     email = normalise_email(email)
     if email_taken(email):
         raise AccountError(_l("An account with this email already exists."), "email")
-    if check_password and password_hash is None:
+    if check_password:
         problem = password_problem(password, [email, full_name])
         if problem:
             raise AccountError(problem, "password")
@@ -92,7 +90,7 @@ def create_user(
     user = User(
         email=email,
         full_name=full_name.strip(),
-        password_hash=password_hash or hash_password(password),
+        password_hash=hash_password(password),
         role=role,
         agency=agency,
         supplier=supplier,
@@ -191,30 +189,35 @@ def register_agency(
 def request_registration(
     *,
     email: str,
-    password: str,
     full_name: str,
     organisation: dict,
     locale: str | None,
 ) -> None:
-    """Start a registration: email the address a link that creates the account, or, when
-    an account already uses the address, tell its owner how to sign in instead.
+    """Start a registration: email the address a link where its owner chooses a password
+    and the account is created, or, when an account already uses the address, tell its
+    owner how to sign in instead.
 
     `organisation` holds the supplier's or agency's fields under "supplier" or "agency".
-    The applicant gets the same answer, and the same work is done, either way (the
-    password checked and hashed, one email written); nothing is stored until the link is
-    followed, so neither the page, its timing nor the audit log tells whether the email
-    has an account.
+    The link carries the application signed, not encrypted, so it holds no password
+    material: the password is chosen on the page the link opens. The applicant gets the
+    same answer, and the same work is done, either way (the link signed, one email
+    written); nothing is stored until the link is followed, so neither the page, its
+    timing nor the audit log tells whether the email has an account.
     """
     email = normalise_email(email)
-    problem = password_problem(password, [email, full_name])
-    if problem:
-        raise AccountError(problem, "password")
     if "supplier" in organisation:
         values = organisation["supplier"]
         _new_supplier_tax_id(values["country"], values["tax_id"])
     else:
         _new_agency_code(organisation["agency"]["code"])
-    password_hash = hash_password(password)  # on both paths: they cost the same
+    application = {
+        "email": email,
+        "full_name": full_name.strip(),
+        "locale": locale,
+        **organisation,
+    }
+    # Signed on both paths, so they cost the same.
+    token = _registration_serializer().dumps(application)
     owner = db.session.scalar(sa.select(User).where(User.email == email))
     if owner is not None:
         notify(
@@ -226,22 +229,12 @@ def request_registration(
             reset_url=public_url("accounts.forgot_password"),
         )
         return
-    application = {
-        "email": email,
-        "full_name": full_name.strip(),
-        "locale": locale,
-        "password_hash": password_hash,
-        **organisation,
-    }
     notify(
         email,
         "registration_confirm",
         locale=locale,
         full_name=application["full_name"],
-        url=public_url(
-            "accounts.confirm_registration",
-            token=_registration_serializer().dumps(application),
-        ),
+        url=public_url("accounts.confirm_registration", token=token),
         hours=int(REGISTRATION_MAX_AGE.total_seconds() // 3600),
     )
 
@@ -263,11 +256,21 @@ def registration_for_token(token: str) -> dict | None:
     return data
 
 
-def complete_registration(application: dict) -> User:
+def registration_complete(application: dict) -> bool:
+    """True once the link of this registration has been used: its account exists."""
+    return email_taken(application["email"])
+
+
+def complete_registration(application: dict, password: str) -> User:
     """Create the organisation and the account of a registration whose email was
-    confirmed (its link followed); a second use of the link is refused."""
-    if email_taken(application["email"]):
+    confirmed (its link followed), with the password chosen there; a second use of the
+    link is refused, and a refused password leaves the link usable (nothing is written)."""
+    if registration_complete(application):
         raise AccountError(_l("This registration is already complete: sign in."), "email")
+    # Checked before anything is written: the person fixes it and sends the form again.
+    problem = password_problem(password, [application["email"], application["full_name"]])
+    if problem:
+        raise AccountError(problem, "password")
     if "supplier" in application:
         values = application["supplier"]
         organisation = register_supplier(
@@ -292,8 +295,8 @@ def complete_registration(application: dict) -> User:
         role = Role.AGENCY_STAFF
     return create_user(
         email=application["email"],
-        password="",
-        password_hash=application["password_hash"],
+        password=password,
+        check_password=False,  # checked above
         full_name=application["full_name"],
         role=role,
         supplier=organisation if role is Role.SUPPLIER_MEMBER else None,

@@ -13,6 +13,7 @@ from govtech.accounts.forms import (
     PasswordResetForm,
     PasswordResetRequestForm,
     RegistrationForm,
+    RegistrationPasswordForm,
     SupplierProfileForm,
 )
 from govtech.accounts.models import Agency, Role, SizeBand
@@ -22,6 +23,7 @@ from govtech.accounts.services import (
     change_password,
     complete_registration,
     end_sessions,
+    registration_complete,
     registration_for_token,
     request_password_reset,
     request_registration,
@@ -94,7 +96,8 @@ def logout():
 @limiter.limit(AUTH_LIMIT, methods=["POST"])
 @public
 def register():
-    """Ask for an account with the organisation it represents; the link emailed creates it."""
+    """Ask for an account with the organisation it represents; the link emailed opens the
+    page where the password is chosen and the account created."""
     if current_user.is_authenticated:
         return redirect(url_for("site.dashboard"))
     form = RegistrationForm()
@@ -124,7 +127,6 @@ def register():
         try:
             request_registration(
                 email=form.email.data,
-                password=form.password.data,
                 full_name=form.full_name.data,
                 organisation=organisation,
                 locale=session.get("language"),
@@ -156,16 +158,23 @@ def _field_error(form: RegistrationForm, error: AccountError) -> None:
 @limiter.limit(AUTH_LIMIT, methods=["POST"])
 @public
 def confirm_registration(token: str):
-    """Finish a registration from the link emailed: create the account and sign in."""
+    """Finish a registration from the link emailed: choose the password, then the account
+    is created and signed in."""
     application = registration_for_token(token)
     if application is None:
         abort(404)
-    form = ConfirmForm()
+    if registration_complete(application):  # the link works once
+        flash(_("This registration is already complete: sign in."), "info")
+        return redirect(url_for("accounts.login"))
+    form = RegistrationPasswordForm()
     if form.validate_on_submit():
         try:
-            user = complete_registration(application)
+            user = complete_registration(application, form.password.data)
         except AccountError as error:
             db.session.rollback()
+            if error.field == "password":  # the link stays usable: choose another
+                form.password.errors = [*form.password.errors, error.message]
+                return _confirmation_page(form, application)
             flash(error.message, "error")
             return redirect(
                 url_for("accounts.login" if error.field == "email" else "accounts.register")
@@ -183,6 +192,10 @@ def confirm_registration(token: str):
         else:
             flash(_("Welcome. Your organisation's profile is ready for your first bid."), "success")
         return redirect(url_for("site.dashboard"))
+    return _confirmation_page(form, application)
+
+
+def _confirmation_page(form: RegistrationPasswordForm, application: dict):
     return render_template(
         "accounts/confirm_registration.html", form=form, application=application
     ), (400 if form.errors else 200)
