@@ -248,3 +248,30 @@ def test_agency_fields_required_for_agency_accounts(client, db):
     assert response.status_code == 400
     assert 'id="time_zone-error-1"' in response.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count(Agency.id))) == 0
+
+
+def test_make_run_prints_the_link_a_new_user_follows_to_choose_a_password(app_factory, db, caplog):
+    """No mail server under `make run`: the email body in the log carries the link."""
+    import logging
+
+    printing = app_factory(MAIL_LOG_BODY=True)
+    caplog.set_level(logging.INFO, logger="govtech.notifications")
+    client = printing.test_client()
+    assert client.post("/accounts/register", data=AGENCY_FORM).status_code == 302
+    [body] = [r.getMessage() for r in caplog.records if r.getMessage().startswith("email body")]
+    link = re.search(r"http://govtech\.test(/accounts/register/confirm/\S+)", body).group(1)
+    assert PASSWORD not in body
+    assert client.post(link, data=CHOSEN).headers["Location"].endswith("/dashboard")
+    assert [user.email for user in _users(db)] == ["martin@example.org"]
+
+
+def test_the_link_is_emailed_in_the_language_of_the_registration_page(app, client, db, outbox):
+    from flask_babel import force_locale, gettext
+
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "pt-BR"
+    client.post("/accounts/register", data=SUPPLIER_FORM)
+    [message] = outbox
+    with force_locale("pt_BR"):
+        subject = gettext("Finish creating your account")
+    assert subject != "Finish creating your account"
+    assert message.subject == subject

@@ -232,7 +232,7 @@ def request_registration(
     notify(
         email,
         "registration_confirm",
-        locale=locale,
+        locale=locale or str(get_locale()),  # the language of the page they registered on
         full_name=application["full_name"],
         url=public_url("accounts.confirm_registration", token=token),
         hours=int(REGISTRATION_MAX_AGE.total_seconds() // 3600),
