@@ -105,7 +105,7 @@ bench: $(VENV)/.installed-bench translations pdf-deps
 
 # Re-extract the strings and merge them into the catalogues (then translate the .po files).
 messages: $(VENV)/.installed-runtime
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o govtech/translations/messages.pot --no-location --sort-output .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --ignore-dirs ".*" -o govtech/translations/messages.pot --no-location --sort-output .
 	$(BIN)/pybabel update -N -i govtech/translations/messages.pot -d govtech/translations --ignore-obsolete
 
 clean:
