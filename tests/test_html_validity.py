@@ -94,6 +94,8 @@ def _check(client, who, **walk_args) -> tuple[int, list[str]]:
     problems, pages = [], 0
     for url, response in walk(client, **walk_args):
         pages += 1
+        if response.status_code >= 500:
+            problems.append(f"{who} {url}: answered {response.status_code}")
         problems += [f"{who} {url}: {p}" for p in html_problems(response.get_data(as_text=True))]
     return pages, problems
 

@@ -146,6 +146,14 @@ def test_demo_has_an_award_with_its_notice_and_a_pilot_in_progress(runner, db):
     assert MilestoneStatus.DELIVERED in milestones
 
 
+def test_demo_has_panel_invitations_accepted_and_still_pending(runner, db):
+    from govtech.evaluation.models import EvaluatorAssignment
+
+    assert runner.invoke(args=["seed", "demo"]).exit_code == 0
+    accepted = {a.user_id is not None for a in db.session.scalars(sa.select(EvaluatorAssignment))}
+    assert accepted == {True, False}
+
+
 def test_make_run_prints_emails_whole_so_a_new_user_can_follow_their_links(app_factory, db, caplog):
     """No mail server in development: registration completes from the link in the log."""
     import logging

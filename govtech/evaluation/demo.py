@@ -58,6 +58,8 @@ def evaluate_demo_challenge(challenge: Challenge, spec: dict) -> int:
     for member in plan["panel"]:
         invitation = invite_evaluator(challenge, author, member["email"], member["role"])
         accept_panel_invitation(invitation, _user(member["email"]))
+    for member in plan.get("invited", []):  # sent, not yet accepted: shows that state
+        invite_evaluator(challenge, author, member["email"], member["role"])
     proposals = eligible_proposals(challenge)
     conflicts = {(c["evaluator"], c["member"]): c for c in plan.get("conflicts", [])}
     for member in plan["panel"]:
