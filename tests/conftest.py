@@ -200,24 +200,44 @@ def login(client, email: str, password: str):
     return response
 
 
+_BROWSER_TESTS_NOT_RUN = pytest.StashKey[tuple[int, str]]()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Without Chromium the browser tests are left out with one line, not a skip each
+    (with BROWSER_REQUIRED=1 they run, and fail)."""
+    from tests.browser.conftest import chromium_missing
+
+    reason = chromium_missing()
+    if reason is None or os.environ.get("BROWSER_REQUIRED") == "1":
+        return
+    browser = [item for item in items if item.get_closest_marker("browser")]
+    if browser:
+        items[:] = [item for item in items if not item.get_closest_marker("browser")]
+        config.hook.pytest_deselected(items=browser)
+        config.stash[_BROWSER_TESTS_NOT_RUN] = (len(browser), reason)
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    if _BROWSER_TESTS_NOT_RUN in config.stash:
+        count, reason = config.stash[_BROWSER_TESTS_NOT_RUN]
+        terminalreporter.write_line(
+            f"SKIPPED [{count}] tests/browser: {reason} (make browser-deps)"
+        )
+
+
 def pytest_report_header(config):
     """One line on the optional system packages: what degrades or skips without them."""
-    import shutil
-    from pathlib import Path
 
     from govtech.awards.notices import HARFBUZZ_SUBSET
+    from tests.browser.conftest import chromium_missing
     from tests.test_html_validity import nu_checker
 
-    chromium = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
     return (
         "optional system packages: HarfBuzz subsetter: "
         + ("present" if HARFBUZZ_SUBSET else "absent (notices use fontTools; make pdf-deps)")
         + "; Chromium: "
-        + (
-            "present"
-            if Path(chromium).is_file()
-            else "absent (browser tests skip; make browser-deps)"
-        )
+        + ("absent (browser tests skip; make browser-deps)" if chromium_missing() else "present")
         + "; Nu HTML checker: "
         + ("present" if nu_checker() else "absent (its test skips; make html-checker)")
     )

@@ -5,7 +5,7 @@ system packages the README does not ask for are hidden, whatever is installed.
   where the package is absent, so WeasyPrint takes its fontTools fallback.
 - Chromium (`make browser-deps`) and the Nu HTML checker (`make html-checker`): the tests
   look for them at CHROMIUM_PATH and VNU_JAR, which tests/test_fresh_machine.py points at
-  paths that do not exist.
+  paths that do not exist (the browser tests are then left out with one line).
 """
 
 import cffi

@@ -47,14 +47,24 @@ def _missing(reason: str):
     pytest.skip(reason)
 
 
+def system_chromium() -> str:
+    """Where the browser tests look for Chromium (CHROMIUM_PATH chooses another)."""
+    return os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+
+
+def chromium_missing() -> str | None:
+    """Why the browser tests cannot run here, or None when they can."""
+    path = system_chromium()
+    return None if Path(path).is_file() else f"Chromium is not installed at {path}"
+
+
 @pytest.fixture(scope="session")
 def chromium_path() -> str:
-    """The system Chromium (CHROMIUM_PATH chooses another), or a skip (a failure with
-    BROWSER_REQUIRED=1)."""
-    path = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
-    if not Path(path).is_file():
-        _missing(f"Chromium is not installed at {path} (make browser-deps)")
-    return path
+    """The system Chromium, or a skip (a failure with BROWSER_REQUIRED=1)."""
+    reason = chromium_missing()
+    if reason:
+        _missing(f"{reason} (make browser-deps)")
+    return system_chromium()
 
 
 @pytest.fixture(scope="session")
