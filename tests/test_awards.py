@@ -378,3 +378,48 @@ def test_a_second_pending_decision_cannot_be_confirmed_after_the_award(app, db):
     assert challenge.status is ChallengeStatus.AWARDED
     notices = db.session.scalars(sa.select(AwardNotice)).all()
     assert [n.decision_id for n in notices] == [first.id]
+
+
+def _notice_text(client, reference: str) -> str:
+    response = client.get(f"/notices/{reference}.pdf")
+    assert response.status_code == 200
+    reader = PdfReader(io.BytesIO(response.data))
+    return re.sub(r"\s+", " ", "".join(page.extract_text() for page in reader.pages))
+
+
+def test_a_notice_without_conflicts_says_none_was_declared(app, db):
+    from flask_babel import force_locale, gettext, ngettext
+
+    *_, notice = _confirmed()
+    db.session.commit()
+    assert notice.record["conflicts_declared"] == 0
+    text = _notice_text(app.test_client(), notice.reference)
+    with force_locale(notice.language):
+        none = gettext("No conflict of interest was declared.")
+        counted = ngettext(
+            "%(num)d conflict of interest was declared; the evaluator concerned did not score "
+            "that proposal.",
+            "%(num)d conflicts of interest were declared; the evaluators concerned did not "
+            "score those proposals.",
+            0,
+        )
+    assert none in text
+    assert counted.split(";")[0] not in text
+
+
+def test_a_void_notice_without_evaluation_prints_no_empty_ranking_or_panel(app, runner, db):
+    from flask_babel import force_locale, gettext
+
+    assert runner.invoke(args=["seed", "checklist"]).exit_code == 0
+    assert runner.invoke(args=["seed", "demo"]).exit_code == 0
+    void = [n for n in db.session.scalars(sa.select(AwardNotice)) if n.record["kind"] == "void"]
+    bare = [n for n in void if not n.record["ranking"] and not n.record["committee"]]
+    assert bare, "the demo has a void decision reached before any evaluation"
+    notice = bare[0]
+    text = _notice_text(app.test_client(), notice.reference)
+    with force_locale(notice.language):
+        headings = [gettext("Ranking"), gettext("Evaluation committee")]
+        justification = gettext("Justification")
+    assert justification in text  # the document itself was read
+    for heading in headings:
+        assert heading not in text, heading

@@ -93,3 +93,16 @@ def test_home_lists_demo_logins_after_seeding(client, runner, db):
     ):
         assert email in html
     assert db.session.scalar(sa.text("SELECT count(*) FROM users")) > 5
+
+
+def test_the_dashboard_does_not_double_the_period_of_a_legal_name(client, db):
+    from tests import factories
+    from tests.conftest import login
+
+    member = factories.supplier_member()
+    member.supplier.legal_name = "Semaforía S.R.L."
+    db.session.commit()
+    login(client, member.email, factories.PASSWORD)
+    page = client.get("/dashboard").get_data(as_text=True)
+    assert "Semaforía S.R.L." in page
+    assert "S.R.L.." not in page
